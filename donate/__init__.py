@@ -1,0 +1,60 @@
+"""Lindungi: donors pay BPJS Ketenagakerjaan premiums for informal workers."""
+
+import os
+from pathlib import Path
+
+from flask import Flask, request, session
+
+from . import cli, formatting, payments
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+
+
+def select_locale() -> str:
+    """Use the language the visitor chose (``?lang=``, remembered in the session), else Indonesian."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+    return session.get("lang") if session.get("lang") in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the app: load settings, bind extensions, register blueprints."""
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("DONATE_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=instance_path or str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from .config import load_config
+
+    load_config(app, test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    formatting.init_app(app)
+    payments.init_app(app)
+
+    from . import models  # noqa: F401  (register the tables with the metadata)
+    from .views import api, public, sandbox, webhooks
+
+    for module in (public, api, webhooks, sandbox):
+        app.register_blueprint(module.bp)
+    cli.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id))
+
+    return app

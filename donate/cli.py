@@ -1,0 +1,176 @@
+"""``flask --app donate COMMAND``: thin commands over the services."""
+
+import secrets
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+
+from .extensions import db
+from .models import Campaign, Designation, Role
+from .services import ledger
+
+
+def _campaign(slug: str) -> Campaign:
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        raise click.ClickException(f"no campaign with slug {slug!r}")
+    return campaign
+
+
+def _upgrade() -> None:
+    """Bring the schema to the newest migration."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+@click.command("init-db")
+def init_db():
+    """Create or upgrade the database schema."""
+    _upgrade()
+    click.echo("Database is up to date.")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default="donor", show_default=True)
+@click.option("--password", help="Prompted for when not given.")
+@click.option("--name", default="")
+def create_user(email, role, password, name):
+    """Create a user who can log in."""
+    from .services.accounts import AccountRefused, create_user as create
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create(email, password, role=Role(role), name=name)
+    except AccountRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email}.")
+
+
+@click.command("import-workers")
+@click.argument("slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--skip-invalid", is_flag=True, help="Import the good rows and write the bad ones to a CSV.")
+@click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False),
+              help="Where --skip-invalid writes rejected rows (default: FILE.rejected.csv).")
+@click.option("--pending", is_flag=True, help="Leave the workers for a verifier instead of taking them as verified.")
+def import_workers_command(slug, file, skip_invalid, rejected_path, pending):
+    """Import workers from a CSV register (all or nothing unless --skip-invalid)."""
+    from .services.imports import ImportFileInvalid, import_workers, write_rejected
+
+    campaign = _campaign(slug)
+    with open(file, "rb") as fh:
+        data = fh.read()
+    try:
+        report = import_workers(campaign, data, verified=not pending, skip_invalid=skip_invalid)
+    except ImportFileInvalid as exc:
+        raise click.ClickException(f"{file}: {exc}") from None
+    for rejected in report.rejected:
+        click.echo(f"{file}:{rejected.line}: {rejected.reason}", err=True)
+    if report.rejected and not skip_invalid:
+        db.session.rollback()
+        click.echo(f"{len(report.rejected)} of {report.rows} rows are invalid; nothing was imported. "
+                   "Fix them, or use --skip-invalid to import the good rows.", err=True)
+        sys.exit(1)
+    db.session.commit()
+    if report.rejected:
+        rejected_path = rejected_path or f"{file}.rejected.csv"
+        with open(rejected_path, "w", newline="", encoding="utf-8") as fh:
+            write_rejected(report, fh)
+        click.echo(f"Rejected rows written to {rejected_path}.", err=True)
+    state = "pending verification" if pending else "verified"
+    click.echo(f"Imported {report.imported} of {report.rows} workers ({state}) into {campaign.slug}.")
+
+
+@click.command("record-funding")
+@click.argument("slug")
+@click.argument("amount_idr", type=click.IntRange(min=1))
+@click.option("--funder", required=True, help='Who gave it, e.g. "APBD Provinsi Riau".')
+@click.option("--designation", type=click.Choice([d.value for d in Designation]), default="csr", show_default=True)
+@click.option("--reference", help="Transfer reference; recording the same reference twice counts it once.")
+def record_funding_command(slug, amount_idr, funder, designation, reference):
+    """Record an institutional or bank-transfer gift into the campaign's pool."""
+    from .services.donations import DonationRefused, record_funding
+
+    try:
+        donation = record_funding(_campaign(slug), amount_idr, funder=funder,
+                                  designation=Designation(designation), reference=reference)
+    except DonationRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Recorded Rp {donation.amount_idr:,} from {donation.funder} ({designation}) "
+               f"as donation {donation.id}.".replace(",", "."))
+
+
+@click.command("allocate")
+@click.argument("slug", required=False)
+def allocate_command(slug):
+    """Spend pooled money on renewals and waiting workers (every open campaign if no SLUG)."""
+    from .services.allocation import allocate_pool
+
+    campaigns = [_campaign(slug)] if slug else db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).all()
+    for campaign in campaigns:
+        runs = allocate_pool(campaign)
+        db.session.commit()
+        if not runs:
+            click.echo(f"{campaign.slug}: nothing to allocate.")
+        for run in runs:
+            click.echo(f"{campaign.slug}: {run.kind.value} ({run.designation.value}): {run.workers} workers, "
+                       f"{run.months} months, Rp {run.amount_idr:,}".replace(",", "."))
+
+
+@click.command("check-ledger")
+def check_ledger_command():
+    """Verify the ledger's invariants; exit 1 with the reasons if one fails."""
+    problems = ledger.check_ledger()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("Ledger OK: every entry balances, no pool is negative, allocations match coverage, "
+               "receipts match payments.")
+
+
+@click.command("tick")
+def tick_command():
+    """Expire holds and stale payments; report workers whose coverage is lapsing."""
+    from .services.maintenance import tick
+
+    summary = tick()
+    db.session.commit()
+    for key, value in summary.items():
+        click.echo(f"{key.replace('_', ' ')}: {value}")
+
+
+@click.command("demo")
+@click.option("--workers", "count", type=click.IntRange(min=0), default=600, show_default=True)
+def demo_command(count):
+    """Create the schema and the GN Lingkaran 2018 demo campaign (if missing), then print a manager login."""
+    from .demo import DEMO_SLUG
+    from .services.demo import load_demo
+
+    _upgrade()
+    if db.session.scalar(sa.select(Campaign).where(Campaign.slug == DEMO_SLUG)) is not None:
+        click.echo(f"Demo campaign {DEMO_SLUG} already exists; nothing to do.")
+        return
+    password = secrets.token_urlsafe(9)
+    summary = load_demo(count, manager_email="manager@lindungi.test", manager_password=password)
+    db.session.commit()
+    click.echo(f"Demo campaign {DEMO_SLUG}: {summary['workers']} synthetic workers, "
+               f"{summary['donations']} paid gifts, {summary['funded']} workers funded.")
+    click.echo(f"Manager login: manager@lindungi.test / {password}")
+
+
+COMMANDS = (init_db, create_user, import_workers_command, record_funding_command, allocate_command,
+            check_ledger_command, tick_command, demo_command)
+
+
+def init_app(app) -> None:
+    """Register the commands on the app."""
+    for command in COMMANDS:
+        app.cli.add_command(command)

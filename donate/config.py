@@ -1,0 +1,94 @@
+"""Settings: defaults here, then ``instance/config.py``, then ``DONATE_*`` variables."""
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+#: Prefix of the environment variables that override settings.
+ENV_PREFIX = "DONATE_"
+
+
+class Defaults:
+    """Settings used when nothing else is configured."""
+
+    #: ``None`` means SQLite at ``instance/donate.sqlite3``.
+    DATABASE_URL = None
+    #: Explicit overrides; otherwise generated into ``instance/`` on first run.
+    SECRET_KEY = None
+    ENCRYPTION_KEY = None
+    #: "sandbox" or "stripe"; empty picks stripe when a key is set.
+    PAYMENT_PROVIDER = ""
+    STRIPE_SECRET_KEY = ""
+    STRIPE_WEBHOOK_SECRET = ""
+    STRIPE_API_BASE = ""
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Minutes a named worker stays reserved for a donor during checkout.
+    HOLD_MINUTES = 30
+    #: Used for production safety checks (the sandbox refuses to run there).
+    ENV = "development"
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    LANGUAGES = ["id", "en"]
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    #: Institution named on receipts.
+    INSTITUTION_NAME = "Lindungi"
+
+
+def _coerce(raw: str, default):
+    """Turn an environment string into the type of its default."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, list):
+        return json.loads(raw) if raw.startswith("[") else [p.strip() for p in raw.split(",") if p.strip()]
+    return raw
+
+
+def load_config(app, test_config=None):
+    """Fill ``app.config`` from defaults, instance file, environment, then test overrides."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for key, raw in os.environ.items():
+        if key.startswith(ENV_PREFIX):
+            name = key[len(ENV_PREFIX):]
+            app.config[name] = _coerce(raw, app.config.get(name, ""))
+    if test_config:
+        app.config.update(test_config)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    url = app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'donate.sqlite3'}"
+    app.config["DATABASE_URL"] = url
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        # Wait for the writer instead of failing at once; see extensions.configure_sqlite.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    else:
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key", lambda: secrets.token_hex(32))
+    if not app.config.get("ENCRYPTION_KEY"):
+        app.config["ENCRYPTION_KEY"] = _instance_secret(
+            instance / "encryption_key", lambda: secrets.token_urlsafe(32)
+        )
+    if not app.config.get("PAYMENT_PROVIDER"):
+        app.config["PAYMENT_PROVIDER"] = "stripe" if app.config.get("STRIPE_SECRET_KEY") else "sandbox"
+
+
+def _instance_secret(path: Path, make) -> str:
+    """Read a secret from ``path``, creating it (mode 0600) on first run."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    value = make()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker process won the race
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value

@@ -1,0 +1,26 @@
+"""The domain model, one module per domain."""
+
+from .accounts import Role, User
+from .campaigns import Campaign, CampaignRegion, CampaignStatus, Designation
+from .coverage import LIVE_STATES, Allocation, AllocationKind, CoverageMonth, CoverageState
+from .donations import (
+    PAYMENT_TRANSITIONS,
+    RECEIVED_STATES,
+    Donation,
+    DonationKind,
+    Hold,
+    Payment,
+    PaymentState,
+    ProcessedEvent,
+)
+from .ledger import Account, Journal, Posting
+from .rates import PremiumRate
+from .workers import Sex, Verification, Worker
+
+__all__ = [
+    "Account", "Allocation", "AllocationKind", "Campaign", "CampaignRegion", "CampaignStatus",
+    "CoverageMonth", "CoverageState", "Designation", "Donation", "DonationKind", "Hold",
+    "Journal", "LIVE_STATES", "PAYMENT_TRANSITIONS", "Payment", "PaymentState", "Posting",
+    "PremiumRate", "ProcessedEvent", "RECEIVED_STATES", "Role", "Sex", "User",
+    "Verification", "Worker",
+]

@@ -1,0 +1,141 @@
+"""Donations, the payments that settle them, holds and processed webhook events."""
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import Money, enum_column, utcnow
+from .campaigns import Campaign, Designation
+from .workers import Worker
+
+
+class DonationKind(enum.Enum):
+    #: One named worker for ``months`` months.
+    worker = "worker"
+    #: Any amount into the campaign's pool.
+    pool = "pool"
+    #: ``workers_count`` workers for ``months`` months, allocated at once.
+    bulk = "bulk"
+    #: Institutional or offline money recorded by a manager (APBD, DBH Sawit, transfer).
+    funding = "funding"
+
+
+class PaymentState(enum.Enum):
+    created = "created"
+    pending = "pending"
+    paid = "paid"
+    failed = "failed"
+    expired = "expired"
+    refunded = "refunded"
+    disputed = "disputed"
+
+
+#: The payment state machine: state -> states it may move to.
+PAYMENT_TRANSITIONS: dict[PaymentState, set[PaymentState]] = {
+    PaymentState.created: {PaymentState.pending, PaymentState.paid, PaymentState.failed, PaymentState.expired},
+    PaymentState.pending: {PaymentState.paid, PaymentState.failed, PaymentState.expired},
+    PaymentState.paid: {PaymentState.refunded, PaymentState.disputed},
+    PaymentState.disputed: {PaymentState.paid, PaymentState.refunded},
+    # A provider may still report money for a payment we gave up on; it is taken, never refused.
+    PaymentState.failed: {PaymentState.paid},
+    PaymentState.expired: {PaymentState.paid},
+    PaymentState.refunded: set(),
+}
+
+#: States in which the money has reached us (and is in the ledger as received).
+RECEIVED_STATES = (PaymentState.paid, PaymentState.refunded, PaymentState.disputed)
+
+
+class Donation(db.Model):
+    __tablename__ = "donations"
+    __table_args__ = (
+        sa.CheckConstraint("amount_idr > 0", name="amount_positive"),
+        sa.CheckConstraint("months IS NULL OR months BETWEEN 1 AND 12", name="months_range"),
+        sa.CheckConstraint("workers_count IS NULL OR workers_count > 0", name="workers_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    kind: Mapped[DonationKind] = mapped_column(enum_column(DonationKind))
+    designation: Mapped[Designation] = mapped_column(enum_column(Designation))
+    amount_idr: Mapped[int] = mapped_column(Money)
+    #: Named worker for a sponsorship.
+    worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workers.id"), index=True)
+    months: Mapped[int | None]
+    workers_count: Mapped[int | None]
+    donor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    donor_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    donor_email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
+    npwp: Mapped[str | None] = mapped_column(sa.String(20))
+    #: Shown publicly as "Hamba Allah".
+    is_anonymous: Mapped[bool] = mapped_column(default=False)
+    message: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: Institution behind manual funding ("APBD Provinsi Riau").
+    funder: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship()
+    worker: Mapped[Worker | None] = relationship()
+    payments: Mapped[list["Payment"]] = relationship(back_populates="donation", order_by="Payment.id")
+
+    @property
+    def public_name(self) -> str:
+        """Return the name shown to the public."""
+        if self.is_anonymous:
+            return "Hamba Allah"
+        return self.funder or self.donor_name or "Hamba Allah"
+
+
+class Payment(db.Model):
+    __tablename__ = "payments"
+    __table_args__ = (
+        sa.UniqueConstraint("provider", "provider_ref"),
+        sa.CheckConstraint("amount_idr > 0", name="amount_positive"),
+        sa.CheckConstraint("refunded_idr >= 0 AND refunded_idr <= amount_idr", name="refund_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donation_id: Mapped[int] = mapped_column(sa.ForeignKey("donations.id"), index=True)
+    #: "sandbox", "stripe" or "manual".
+    provider: Mapped[str] = mapped_column(sa.String(20))
+    #: The provider's id for this payment (checkout session, transfer reference).
+    provider_ref: Mapped[str | None] = mapped_column(sa.String(255))
+    amount_idr: Mapped[int] = mapped_column(Money)
+    refunded_idr: Mapped[int] = mapped_column(Money, default=0)
+    state: Mapped[PaymentState] = mapped_column(enum_column(PaymentState), default=PaymentState.created)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[dt.datetime | None]
+
+    donation: Mapped[Donation] = relationship(back_populates="payments")
+
+
+class Hold(db.Model):
+    """A named worker reserved for one donor's checkout.
+
+    One row per worker at most (the unique constraint): a second donor cannot
+    hold the worker until the first hold is released or has expired and been
+    removed.
+    """
+
+    __tablename__ = "holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("workers.id"), unique=True)
+    donation_id: Mapped[int] = mapped_column(sa.ForeignKey("donations.id"), unique=True)
+    #: First month the donor is paying for.
+    first_month: Mapped[int]
+    months: Mapped[int]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class ProcessedEvent(db.Model):
+    """A provider webhook event already handled; the primary key makes handling happen once."""
+
+    __tablename__ = "processed_events"
+
+    provider: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    event_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    processed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,71 @@
+"""The append-only double-entry journal. Balances are sums of postings."""
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import Money, enum_column, utcnow
+from .campaigns import Designation
+
+
+class Account(enum.Enum):
+    """Ledger accounts, one of each per campaign and designation.
+
+    Debits are positive. Money arriving is credited to ``received`` and
+    debited to ``pool``; money returned to a donor is debited to
+    ``refunded``. So ``-(received + refunded)`` is the money the campaign
+    holds, and it always equals ``pool + allocated + remitted``.
+    """
+
+    received = "received"
+    pool = "pool"
+    allocated = "allocated"
+    remitted = "remitted"
+    refunded = "refunded"
+
+
+class Journal(db.Model):
+    """One balanced entry: its postings sum to zero."""
+
+    __tablename__ = "journals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    #: What happened, e.g. "payment_received", "allocation", "refund".
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    memo: Mapped[str] = mapped_column(sa.String(300), default="")
+    payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payments.id"), index=True)
+    allocation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("allocations.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    postings: Mapped[list["Posting"]] = relationship(back_populates="journal", order_by="Posting.id")
+
+
+class Posting(db.Model):
+    __tablename__ = "postings"
+    __table_args__ = (
+        sa.CheckConstraint("amount_idr <> 0", name="amount_nonzero"),
+        sa.Index("ix_postings_account", "campaign_id", "account", "designation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journal_id: Mapped[int] = mapped_column(sa.ForeignKey("journals.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"))
+    account: Mapped[Account] = mapped_column(enum_column(Account))
+    designation: Mapped[Designation] = mapped_column(enum_column(Designation))
+    #: Signed: debit positive, credit negative.
+    amount_idr: Mapped[int] = mapped_column(Money)
+
+    journal: Mapped[Journal] = relationship(back_populates="postings")
+
+
+@sa.event.listens_for(Journal, "before_update")
+@sa.event.listens_for(Journal, "before_delete")
+@sa.event.listens_for(Posting, "before_update")
+@sa.event.listens_for(Posting, "before_delete")
+def _refuse_changes(mapper, connection, target):
+    """Keep the journal append-only: corrections are new entries."""
+    raise ValueError("the ledger is append-only; post a correcting entry instead")

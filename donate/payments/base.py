@@ -1,0 +1,50 @@
+"""The payment provider interface: a handful of hooks every provider implements."""
+
+from dataclasses import dataclass
+
+from ..models import Payment, PaymentState
+
+
+class InvalidWebhook(ValueError):
+    """A webhook whose signature, timestamp or body cannot be trusted."""
+
+
+@dataclass(frozen=True)
+class ProviderEvent:
+    """What a verified webhook says, in the provider's neutral terms."""
+
+    #: The provider's event id; each is handled once.
+    id: str
+    type: str
+    #: The provider's reference of the payment concerned (``Payment.provider_ref``).
+    payment_ref: str | None
+    #: The state the provider says the payment is in, if the event settles it.
+    state: PaymentState | None = None
+    #: Rupiah the provider reports as received.
+    amount_idr: int | None = None
+
+
+class PaymentProvider:
+    """Base class; one subclass per provider, chosen by settings."""
+
+    #: Stored in ``Payment.provider``.
+    name: str = ""
+
+    def __init__(self, app):
+        self.app = app
+
+    def create_checkout(self, payment: Payment, *, success_url: str, cancel_url: str) -> str:
+        """Open a checkout for ``payment``, set its ``provider_ref`` and return the URL to send the donor to."""
+        raise NotImplementedError
+
+    def parse_webhook(self, body: bytes, headers) -> ProviderEvent:
+        """Verify a webhook on its raw body and return what it says, or raise :class:`InvalidWebhook`."""
+        raise NotImplementedError
+
+    def fetch_state(self, payment: Payment) -> PaymentState:
+        """Ask the provider for the payment's authoritative state."""
+        raise NotImplementedError
+
+    def refund(self, payment: Payment, amount_idr: int) -> None:
+        """Return ``amount_idr`` of ``payment`` to the donor through the provider."""
+        raise NotImplementedError

@@ -1,0 +1,1 @@
+"""Every state change and every rupiah moved. Functions flush; callers commit."""

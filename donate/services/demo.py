@@ -1,0 +1,41 @@
+"""Load the demo campaign through the same services real data goes through."""
+
+from ..demo import demo_campaign, synthetic_workers
+from ..extensions import db
+from ..models import Designation, DonationKind, Role
+from .accounts import create_user
+from .allocation import allocate_pool
+from .donations import confirm_payment, create_donation, record_funding, start_payment
+from .progress import campaign_progress
+from .workers import worker_row
+
+#: Paid demo gifts: (donor, designation, amount, anonymous).
+DEMO_GIFTS = (
+    ("PT Sawit Lestari (CSR)", Designation.csr, 6_048_000, False),
+    ("Ahmad Fauzi", Designation.zakat, 1_209_600, False),
+    ("Siti Rahma", Designation.infak, 302_400, True),
+    ("Muzakki Pekanbaru", Designation.zakat, 2_419_200, False),
+)
+
+
+def load_demo(workers: int, *, manager_email: str, manager_password: str) -> dict[str, int]:
+    """Create the demo campaign, synthetic workers, funding and gifts, and allocate the pool."""
+    campaign = demo_campaign()
+    db.session.add(campaign)
+    db.session.flush()
+    create_user(manager_email, manager_password, role=Role.manager, name="Amil Demo")
+    rows = [worker_row(campaign, details, verified=True) for details in synthetic_workers(workers)]
+    if rows:
+        db.session.execute(campaign.__table__.metadata.tables["workers"].insert(), rows)
+    record_funding(campaign, 20_160_000, funder="APBD Provinsi Riau", designation=Designation.csr,
+                   reference="DEMO-APBD-RIAU-2018")
+    record_funding(campaign, 10_080_000, funder="BAZNAS Provinsi Riau", designation=Designation.zakat,
+                   reference="DEMO-BAZNAS-RIAU-2018")
+    for name, designation, amount, anonymous in DEMO_GIFTS:
+        donation = create_donation(campaign, kind=DonationKind.pool, designation=designation, amount_idr=amount,
+                                   donor_name=name, is_anonymous=anonymous)
+        payment = start_payment(donation, "sandbox")
+        confirm_payment(payment.id)
+    allocate_pool(campaign)
+    progress = campaign_progress(campaign)
+    return {"workers": len(rows), "donations": len(DEMO_GIFTS) + 2, "funded": progress["workers_funded"]}

@@ -1,0 +1,139 @@
+"""Post balanced journal entries, read balances and check the ledger's invariants."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import (
+    LIVE_STATES,
+    RECEIVED_STATES,
+    Account,
+    CoverageMonth,
+    CoverageState,
+    Designation,
+    Donation,
+    Journal,
+    Payment,
+    Posting,
+)
+
+Line = tuple[Account, Designation, int]
+
+
+class UnbalancedEntry(ValueError):
+    """A journal entry whose postings do not sum to zero."""
+
+
+def post_entry(campaign_id: int, kind: str, lines: Iterable[Line], *, memo: str = "",
+               payment_id: int | None = None, allocation_id: int | None = None) -> Journal | None:
+    """Write one balanced journal entry; return ``None`` when every line is zero."""
+    lines = [(account, designation, int(amount)) for account, designation, amount in lines if amount]
+    if sum(amount for _, _, amount in lines) != 0:
+        raise UnbalancedEntry(f"{kind}: postings sum to {sum(a for _, _, a in lines)}")
+    if not lines:
+        return None
+    journal = Journal(campaign_id=campaign_id, kind=kind, memo=memo[:300],
+                      payment_id=payment_id, allocation_id=allocation_id)
+    journal.postings = [
+        Posting(campaign_id=campaign_id, account=account, designation=designation, amount_idr=amount)
+        for account, designation, amount in lines
+    ]
+    db.session.add(journal)
+    db.session.flush()
+    return journal
+
+
+def balance(campaign_id: int, account: Account, designation: Designation | None = None) -> int:
+    """Return the balance of one account (all designations when ``designation`` is None)."""
+    query = sa.select(sa.func.coalesce(sa.func.sum(Posting.amount_idr), 0)).where(
+        Posting.campaign_id == campaign_id, Posting.account == account
+    )
+    if designation is not None:
+        query = query.where(Posting.designation == designation)
+    return int(db.session.scalar(query))
+
+
+def balances(campaign_id: int) -> dict[Account, dict[Designation, int]]:
+    """Return every account's balance by designation for one campaign."""
+    rows = db.session.execute(
+        sa.select(Posting.account, Posting.designation, sa.func.sum(Posting.amount_idr))
+        .where(Posting.campaign_id == campaign_id)
+        .group_by(Posting.account, Posting.designation)
+    )
+    result: dict[Account, dict[Designation, int]] = {
+        account: {d: 0 for d in Designation} for account in Account
+    }
+    for account, designation, total in rows:
+        result[account][designation] = int(total)
+    return result
+
+
+def check_ledger() -> list[str]:
+    """Return every broken invariant as a sentence; an empty list means the books are sound."""
+    problems: list[str] = []
+
+    unbalanced = db.session.execute(
+        sa.select(Posting.journal_id, sa.func.sum(Posting.amount_idr))
+        .group_by(Posting.journal_id).having(sa.func.sum(Posting.amount_idr) != 0)
+    ).all()
+    for journal_id, total in unbalanced:
+        problems.append(f"journal {journal_id} does not balance (sums to {total})")
+
+    totals: dict[tuple[int, Account, Designation], int] = defaultdict(int)
+    for campaign_id, account, designation, total in db.session.execute(
+        sa.select(Posting.campaign_id, Posting.account, Posting.designation, sa.func.sum(Posting.amount_idr))
+        .group_by(Posting.campaign_id, Posting.account, Posting.designation)
+    ):
+        totals[(campaign_id, account, designation)] = int(total)
+
+    for (campaign_id, account, designation), total in sorted(totals.items(), key=str):
+        if account in (Account.pool, Account.allocated, Account.remitted) and total < 0:
+            problems.append(
+                f"campaign {campaign_id}: {account.value} ({designation.value}) is negative: {total}"
+            )
+
+    premiums: dict[tuple[int, Account, Designation], int] = defaultdict(int)
+    for campaign_id, state, designation, total in db.session.execute(
+        sa.select(CoverageMonth.campaign_id, CoverageMonth.state, CoverageMonth.designation,
+                  sa.func.sum(CoverageMonth.premium_idr))
+        .where(CoverageMonth.state.in_(LIVE_STATES))
+        .group_by(CoverageMonth.campaign_id, CoverageMonth.state, CoverageMonth.designation)
+    ):
+        account = Account.allocated if state == CoverageState.funded else Account.remitted
+        premiums[(campaign_id, account, designation)] += int(total)
+    for key in sorted(set(premiums) | {k for k in totals if k[1] in (Account.allocated, Account.remitted)}, key=str):
+        campaign_id, account, designation = key
+        if premiums.get(key, 0) != totals.get(key, 0):
+            problems.append(
+                f"campaign {campaign_id}: {account.value} ({designation.value}) is {totals.get(key, 0)} "
+                f"but its coverage months' premiums are {premiums.get(key, 0)}"
+            )
+
+    received: dict[tuple[int, Designation], int] = defaultdict(int)
+    refunded: dict[tuple[int, Designation], int] = defaultdict(int)
+    for campaign_id, designation, amount, refunded_amount in db.session.execute(
+        sa.select(Donation.campaign_id, Donation.designation,
+                  sa.func.sum(Payment.amount_idr), sa.func.sum(Payment.refunded_idr))
+        .join(Payment.donation)
+        .where(Payment.state.in_(RECEIVED_STATES))
+        .group_by(Donation.campaign_id, Donation.designation)
+    ):
+        received[(campaign_id, designation)] = int(amount)
+        refunded[(campaign_id, designation)] = int(refunded_amount)
+    keys = set(received) | {(c, d) for c, a, d in totals if a in (Account.received, Account.refunded)}
+    for campaign_id, designation in sorted(keys, key=str):
+        booked_in = -totals.get((campaign_id, Account.received, designation), 0)
+        booked_out = totals.get((campaign_id, Account.refunded, designation), 0)
+        if booked_in != received.get((campaign_id, designation), 0):
+            problems.append(
+                f"campaign {campaign_id}: received ({designation.value}) is {booked_in} "
+                f"but paid payments total {received.get((campaign_id, designation), 0)}"
+            )
+        if booked_out != refunded.get((campaign_id, designation), 0):
+            problems.append(
+                f"campaign {campaign_id}: refunded ({designation.value}) is {booked_out} "
+                f"but payments record {refunded.get((campaign_id, designation), 0)} refunded"
+            )
+    return problems

@@ -1,0 +1,29 @@
+"""Row locks that work the same way on SQLite and PostgreSQL.
+
+An UPDATE of a ``lock_version`` column takes PostgreSQL's row lock and
+SQLite's database write lock, and holds it until the transaction ends, so
+whatever the caller reads afterwards cannot change under it.
+"""
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Campaign, Worker
+
+
+def lock_campaign(campaign_id: int) -> None:
+    """Serialise money moves within a campaign until the transaction ends."""
+    db.session.execute(
+        sa.update(Campaign).where(Campaign.id == campaign_id)
+        .values(lock_version=Campaign.lock_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def lock_worker(worker_id: int) -> None:
+    """Serialise holds and sponsorships of one worker until the transaction ends."""
+    db.session.execute(
+        sa.update(Worker).where(Worker.id == worker_id)
+        .values(lock_version=Worker.lock_version + 1)
+        .execution_options(synchronize_session=False)
+    )

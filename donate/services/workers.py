@@ -1,0 +1,167 @@
+"""Check and register workers: the rules a CSV row and a form share."""
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from stdnum.exceptions import ValidationError
+from stdnum.id import nik as stdnum_nik
+
+from ..crypto import vault
+from ..extensions import db
+from ..models import Campaign, Sex, Verification, Worker
+from ..models.base import utcnow
+from ..regions import regency, regency_name
+
+#: Declared income assumed when none is given: the lowest BPU bracket.
+DEFAULT_INCOME_IDR = 1_000_000
+_YES = {"ya", "y", "yes", "true", "1"}
+_NO = {"tidak", "t", "no", "n", "false", "0", ""}
+_INCOME = re.compile(r"^\d{1,3}([.,]\d{3})+$|^\d+$")
+
+
+class WorkerInvalid(ValueError):
+    """A worker's details break a rule; ``field`` names the field at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class WorkerDetails:
+    """Checked and normalised details of one worker."""
+
+    nik: str
+    full_name: str
+    birth_date: dt.date
+    sex: Sex
+    phone: str | None
+    occupation: str
+    regency_code: str
+    monthly_income_idr: int
+    is_mustahik: bool
+    consent: bool
+
+
+def check_worker(raw: dict[str, str]) -> WorkerDetails:
+    """Validate raw text fields (as from a CSV row or a form) or raise :class:`WorkerInvalid`."""
+    nik = stdnum_nik.compact(raw.get("nik") or "")
+    try:
+        stdnum_nik.validate(nik)
+    except ValidationError:
+        raise WorkerInvalid("nik", "not a valid NIK (16 digits with a known region and birth date)") from None
+    full_name = " ".join((raw.get("full_name") or "").split())
+    if not full_name:
+        raise WorkerInvalid("full_name", "the name as on the KTP is required")
+    if len(full_name) > 200:
+        raise WorkerInvalid("full_name", "longer than 200 characters")
+    try:
+        birth_date = dt.date.fromisoformat((raw.get("birth_date") or "").strip())
+    except ValueError:
+        raise WorkerInvalid("birth_date", "use the form YYYY-MM-DD") from None
+    sex_code = (raw.get("sex") or "").strip().upper()
+    if sex_code not in ("L", "P"):
+        raise WorkerInvalid("sex", "use L (laki-laki) or P (perempuan)")
+    sex = Sex(sex_code)
+    day = int(nik[6:8])
+    if (sex == Sex.female) != (day > 40):
+        raise WorkerInvalid("sex", "does not agree with the NIK (women have 40 added to the birth day)")
+    if (birth_date.day, birth_date.month, birth_date.year % 100) != (day % 40, int(nik[8:10]), int(nik[10:12])):
+        raise WorkerInvalid("birth_date", "does not agree with the birth date inside the NIK")
+    if birth_date > dt.date.today():
+        raise WorkerInvalid("birth_date", "is in the future")
+    phone = re.sub(r"[\s\-()]", "", raw.get("phone") or "") or None
+    if phone is not None and not re.fullmatch(r"\+?\d{8,15}", phone):
+        raise WorkerInvalid("phone", "use 8 to 15 digits, optionally starting with +")
+    occupation = " ".join((raw.get("occupation") or "").split()).lower()
+    if not occupation:
+        raise WorkerInvalid("occupation", "is required (e.g. ojek, pedagang, nelayan)")
+    if len(occupation) > 80:
+        raise WorkerInvalid("occupation", "longer than 80 characters")
+    regency_code = (raw.get("regency_code") or "").strip()
+    if regency(regency_code) is None:
+        raise WorkerInvalid("regency_code", f"unknown regency code {regency_code!r} (4 digits, e.g. 1471)")
+    income_text = (raw.get("monthly_income_idr") or "").strip()
+    if not income_text:
+        income = DEFAULT_INCOME_IDR
+    elif _INCOME.match(income_text):
+        income = int(re.sub(r"[.,]", "", income_text))
+    else:
+        raise WorkerInvalid("monthly_income_idr", "use whole rupiah, e.g. 1500000")
+    return WorkerDetails(
+        nik=nik, full_name=full_name, birth_date=birth_date, sex=sex, phone=phone,
+        occupation=occupation, regency_code=regency_code, monthly_income_idr=income,
+        is_mustahik=_yes_no(raw, "mustahik"), consent=_yes_no(raw, "consent"),
+    )
+
+
+def _yes_no(raw: dict[str, str], field: str) -> bool:
+    value = (raw.get(field) or "").strip().lower()
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise WorkerInvalid(field, "use ya/tidak or yes/no")
+
+
+def display_name(full_name: str, occupation: str, regency_code: str) -> str:
+    """Return the pseudonym donors see: first name, initial, occupation, regency."""
+    words = full_name.title().split()
+    name = words[0] + (f" {words[1][0]}." if len(words) > 1 else "")
+    return f"{name}, {occupation}, {regency_name(regency_code)}"
+
+
+def worker_row(campaign: Campaign, details: WorkerDetails, *, verified: bool,
+               now: dt.datetime | None = None) -> dict:
+    """Return the ``workers`` table row for checked details (encrypted, hashed, pseudonymised)."""
+    box = vault()
+    now = now or utcnow()
+    return {
+        "campaign_id": campaign.id,
+        "public_id": secrets.token_urlsafe(12),
+        "nik_encrypted": box.encrypt(details.nik),
+        "nik_hash": box.lookup_hash(details.nik),
+        "full_name": details.full_name,
+        "birth_date": details.birth_date,
+        "sex": details.sex.value,
+        "phone_encrypted": box.encrypt(details.phone) if details.phone else None,
+        "occupation": details.occupation,
+        "regency_code": details.regency_code,
+        "monthly_income_idr": details.monthly_income_idr,
+        "is_mustahik": details.is_mustahik,
+        "consent_at": now if details.consent else None,
+        "public_profile": details.consent,
+        "verification": (Verification.verified if verified else Verification.pending).value,
+        "priority": 0,
+        "display_name": display_name(details.full_name, details.occupation, details.regency_code),
+        "lock_version": 0,
+        "registered_at": now,
+    }
+
+
+def register_worker(campaign: Campaign, details: WorkerDetails, *, verified: bool = False) -> Worker:
+    """Register one worker; raise :class:`WorkerInvalid` if the NIK is already registered."""
+    if find_worker_by_nik(details.nik) is not None:
+        raise WorkerInvalid("nik", "this NIK is already registered")
+    row = worker_row(campaign, details, verified=verified)
+    row["sex"] = details.sex
+    row["verification"] = Verification(row["verification"])
+    worker = Worker(**row)
+    db.session.add(worker)
+    db.session.flush()
+    return worker
+
+
+def find_worker_by_nik(nik: str) -> Worker | None:
+    """Return the worker with this NIK, found through the keyed hash."""
+    nik = stdnum_nik.compact(nik)
+    return db.session.scalar(sa.select(Worker).where(Worker.nik_hash == vault().lookup_hash(nik)))
+
+
+def worker_nik(worker: Worker) -> str:
+    """Return a worker's NIK in clear (for the remittance export and masked display only)."""
+    return vault().decrypt(worker.nik_encrypted)

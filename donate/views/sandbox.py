@@ -1,0 +1,50 @@
+"""The sandbox provider's checkout page: Pay, Fail or Cancel a test payment."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import Payment, PaymentState
+from ..payments import provider
+from ..payments.sandbox import OUTCOMES
+from .webhooks import receive
+
+bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
+
+
+def _payment(ref: str) -> Payment:
+    payment = db.session.scalar(sa.select(Payment).where(Payment.provider == "sandbox", Payment.provider_ref == ref))
+    if payment is None:
+        abort(404)
+    return payment
+
+
+def _safe(url: str | None) -> str | None:
+    """Keep only local redirect targets."""
+    return url if url and url.startswith("/") and not url.startswith("//") else None
+
+
+@bp.get("/checkout/<ref>")
+def checkout(ref):
+    """Show the test checkout for a payment."""
+    payment = _payment(ref)
+    return render_template("sandbox/checkout.html", payment=payment,
+                           settled=payment.state not in (PaymentState.created, PaymentState.pending))
+
+
+@bp.post("/checkout/<ref>")
+def decide(ref):
+    """Send the chosen outcome as a signed event through the webhook path."""
+    payment = _payment(ref)
+    outcome = request.form.get("outcome")
+    if outcome not in OUTCOMES:
+        abort(400)
+    body, headers = provider("sandbox").event_for(payment, outcome)
+    receive("sandbox", body, headers)
+    campaign_url = url_for("public.campaign", slug=payment.donation.campaign.slug)
+    if outcome == "pay":
+        flash(_("Test payment received. Thank you!"))
+        return redirect(_safe(request.args.get("next")) or campaign_url)
+    flash(_("The test payment did not go through; nothing was charged."))
+    return redirect(_safe(request.args.get("cancel")) or campaign_url)
