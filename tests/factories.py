@@ -1,0 +1,58 @@
+"""Factories that build test data through the same services the app uses."""
+
+import datetime as dt
+import itertools
+
+from donate.demo import synthetic_nik
+from donate.extensions import db
+from donate.models import Campaign, CampaignRegion, Designation, DonationKind, Sex
+from donate.services.donations import confirm_payment, create_donation, start_payment
+from donate.services.workers import WorkerDetails, register_worker
+
+_sequence = itertools.count(1)
+
+
+def campaign(slug: str = "test-campaign", *, target_workers: int = 1000, term_months: int = 6,
+             regions: tuple[tuple[str, int | None], ...] = (), **fields) -> Campaign:
+    """Create an open campaign accepting every designation."""
+    item = Campaign(slug=slug, name=fields.pop("name", slug.replace("-", " ").title()),
+                    target_workers=target_workers, term_months=term_months, **fields)
+    item.regions = [CampaignRegion(code=code, target_workers=target) for code, target in regions]
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def worker_details(*, regency_code: str = "1471", sex: Sex = Sex.male, birth_date: dt.date | None = None,
+                   full_name: str | None = None, mustahik: bool = True, consent: bool = True,
+                   income: int = 1_000_000, occupation: str = "ojek") -> WorkerDetails:
+    """Return valid details with a fresh synthetic NIK."""
+    n = next(_sequence)
+    birth_date = birth_date or dt.date(1970, 1, 1) + dt.timedelta(days=n % 9000)
+    return WorkerDetails(
+        nik=synthetic_nik(regency_code, birth_date, sex, n), full_name=full_name or f"Pekerja Uji {n}",
+        birth_date=birth_date, sex=sex, phone=None, occupation=occupation, regency_code=regency_code,
+        monthly_income_idr=income, is_mustahik=mustahik, consent=consent,
+    )
+
+
+def worker(campaign: Campaign, *, verified: bool = True, priority: int = 0, **details):
+    """Register a worker (verified by default)."""
+    item = register_worker(campaign, worker_details(**details), verified=verified)
+    item.priority = priority
+    db.session.flush()
+    return item
+
+
+def workers(campaign: Campaign, count: int, **kwargs) -> list:
+    """Register ``count`` workers, each registered after the previous one."""
+    return [worker(campaign, **kwargs) for _ in range(count)]
+
+
+def paid_gift(campaign: Campaign, amount_idr: int, *, designation: Designation = Designation.infak,
+              kind: DonationKind = DonationKind.pool, **fields):
+    """Create a gift and confirm its payment as the sandbox would."""
+    donation = create_donation(campaign, kind=kind, designation=designation, amount_idr=amount_idr, **fields)
+    payment = start_payment(donation, "sandbox", f"sbx_test_{next(_sequence)}")
+    confirm_payment(payment.id)
+    return donation
