@@ -23,7 +23,7 @@ def _upgrade() -> None:
     """Bring the schema to the newest migration."""
     from flask_migrate import upgrade
 
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
 
 
 @click.command("init-db")

@@ -43,7 +43,7 @@ def _migrate(url: str, instance_path) -> None:
                 conn.execute(sa.text("CREATE SCHEMA public"))
         from flask_migrate import upgrade
 
-        upgrade(directory=app.extensions["migrate"].directory)
+        upgrade(directory=app.extensions["migrate"].directory, revision="heads")
         db.engine.dispose()
 
 
