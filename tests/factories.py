@@ -56,3 +56,26 @@ def paid_gift(campaign: Campaign, amount_idr: int, *, designation: Designation =
     payment = start_payment(donation, "sandbox", f"sbx_test_{next(_sequence)}")
     confirm_payment(payment.id)
     return donation
+
+
+def csv_row(*, regency_code: str = "1471", sex: Sex = Sex.male, birth_date: dt.date | None = None,
+            **fields: str) -> dict[str, str]:
+    """Return one valid worker-CSV row (text values) with a fresh synthetic NIK; ``fields`` override."""
+    n = next(_sequence)
+    birth_date = birth_date or dt.date(1970, 1, 1) + dt.timedelta(days=n % 9000)
+    row = {
+        "nik": synthetic_nik(regency_code, birth_date, sex, n), "full_name": f"Pekerja Impor {n}",
+        "birth_date": birth_date.isoformat(), "sex": sex.value, "phone": "", "occupation": "ojek",
+        "regency_code": regency_code, "monthly_income_idr": "1000000", "mustahik": "ya", "consent": "ya",
+    }
+    row.update(fields)
+    return row
+
+
+def worker_csv(rows: list[dict[str, str]], *, delimiter: str = ",", newline: str = "\n",
+               bom: bool = False) -> bytes:
+    """Return the worker-CSV file of ``rows`` as UTF-8 bytes."""
+    from donate.services.imports import COLUMNS
+
+    lines = [delimiter.join(COLUMNS)] + [delimiter.join(row.get(c, "") for c in COLUMNS) for row in rows]
+    return ("\ufeff" if bom else "").encode() + newline.join(lines).encode() + newline.encode()
