@@ -30,6 +30,8 @@ class Defaults:
     ENV = "development"
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    #: The catalogs ship inside the package; absolute because templates live outside it.
+    BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent / "translations")
     LANGUAGES = ["id", "en"]
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     #: Institution named on receipts.
