@@ -10,6 +10,8 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
+from flask import g
+from flask.testing import FlaskClient
 
 from donate import create_app
 from donate.extensions import db
@@ -18,6 +20,25 @@ PG_URL = os.environ.get("DONATE_TEST_DATABASE_URL", "")
 ON_POSTGRES = PG_URL.startswith("postgresql")
 #: Tables whose rows are part of the schema (seeded by migrations), kept between tests.
 SEEDED = {"alembic_version", "premium_rates"}
+
+
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty ``g``.
+
+    The ``app`` fixture keeps one app context open so that tests can use the
+    database directly, and Flask reuses that context for each request; without
+    this, what extensions cache on ``g`` (the locale, the logged-in user)
+    would leak from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        saved = vars(g).copy()
+        vars(g).clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            vars(g).clear()
+            vars(g).update(saved)
 
 
 def _config(url: str, instance_path) -> dict:
@@ -69,6 +90,7 @@ def app(database_template, tmp_path):
         shutil.copy(database_template, path)
         url = f"sqlite:///{path}"
     app = create_app(_config(url, tmp_path))
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         yield app
         db.session.remove()
