@@ -10,6 +10,8 @@ from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+#: Babel locale used for each interface language.
+REGIONAL_LOCALES = {"en": "en_ID"}
 
 
 def select_locale() -> str:
@@ -20,7 +22,9 @@ def select_locale() -> str:
     chosen = request.args.get("lang")
     if chosen in languages:
         session["lang"] = chosen
-    return session.get("lang") if session.get("lang") in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    language = session.get("lang") if session.get("lang") in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    # English as used in Indonesia: English words, "Rp 16.800" and Indonesian number grouping.
+    return REGIONAL_LOCALES.get(language, language)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -47,9 +51,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     payments.init_app(app)
 
     from . import models  # noqa: F401  (register the tables with the metadata)
-    from .views import api, public, sandbox, webhooks
+    from .views import api, auth, public, sandbox, webhooks
 
-    for module in (public, api, webhooks, sandbox):
+    for module in (public, api, webhooks, sandbox, auth):
         app.register_blueprint(module.bp)
     cli.init_app(app)
 
