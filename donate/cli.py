@@ -8,8 +8,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .extensions import db
-from .models import Campaign, Designation, Role
+from .models import Campaign, CampaignStatus, Designation, Role
 from .services import ledger
+
+
+def _rupiah(amount: int) -> str:
+    """Format whole rupiah the Indonesian way: "Rp 16.800"."""
+    return f"Rp {amount:,}".replace(",", ".")
 
 
 def _campaign(slug: str) -> Campaign:
@@ -103,8 +108,8 @@ def record_funding_command(slug, amount_idr, funder, designation, reference):
     except DonationRefused as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"Recorded Rp {donation.amount_idr:,} from {donation.funder} ({designation}) "
-               f"as donation {donation.id}.".replace(",", "."))
+    click.echo(f"Recorded {_rupiah(donation.amount_idr)} from {donation.funder} ({designation}) "
+               f"as donation {donation.id}.")
 
 
 @click.command("allocate")
@@ -113,7 +118,8 @@ def allocate_command(slug):
     """Spend pooled money on renewals and waiting workers (every open campaign if no SLUG)."""
     from .services.allocation import allocate_pool
 
-    campaigns = [_campaign(slug)] if slug else db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).all()
+    campaigns = [_campaign(slug)] if slug else db.session.scalars(
+        sa.select(Campaign).where(Campaign.status == CampaignStatus.open).order_by(Campaign.id)).all()
     for campaign in campaigns:
         runs = allocate_pool(campaign)
         db.session.commit()
@@ -121,7 +127,7 @@ def allocate_command(slug):
             click.echo(f"{campaign.slug}: nothing to allocate.")
         for run in runs:
             click.echo(f"{campaign.slug}: {run.kind.value} ({run.designation.value}): {run.workers} workers, "
-                       f"{run.months} months, Rp {run.amount_idr:,}".replace(",", "."))
+                       f"{run.months} months, {_rupiah(run.amount_idr)}")
 
 
 @click.command("check-ledger")
