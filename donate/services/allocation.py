@@ -248,13 +248,17 @@ def _region_room(spec: Pass) -> sa.Subquery:
 def _chosen(spec: Pass, rates: sa.CTE) -> sa.Select:
     """Return (worker_id, start_month, income) of the queue's prefix the budget covers."""
     cand = _candidates(spec).subquery("candidates")
-    room = _region_room(spec)
-    capped = (
-        sa.select(cand)
-        .outerjoin(room, room.c.code == cand.c.regency_code)
-        .where(sa.or_(room.c.room.is_(None), cand.c.region_rank <= room.c.room))
-        .subquery("capped")
-    )
+    if spec.kind == AllocationKind.renewal:
+        # A renewing worker already counts toward the region's target; capping would let them lapse.
+        capped = cand
+    else:
+        room = _region_room(spec)
+        capped = (
+            sa.select(cand)
+            .outerjoin(room, room.c.code == cand.c.regency_code)
+            .where(sa.or_(room.c.room.is_(None), cand.c.region_rank <= room.c.room))
+            .subquery("capped")
+        )
     costed = (
         sa.select(capped.c.worker_id, capped.c.start_month, capped.c.income, capped.c.queue_pos,
                   sa.func.sum(_premium(rates, capped.c.income)).label("cost"))
