@@ -79,3 +79,28 @@ def worker_csv(rows: list[dict[str, str]], *, delimiter: str = ",", newline: str
 
     lines = [delimiter.join(COLUMNS)] + [delimiter.join(row.get(c, "") for c in COLUMNS) for row in rows]
     return ("\ufeff" if bom else "").encode() + newline.join(lines).encode() + newline.encode()
+
+
+def campaign_with_progress(slug: str = "riau-2018") -> Campaign:
+    """Create a campaign part way to its target, allocated and committed.
+
+    Regions 1402 (target 10) and 1471 (no target); four verified workers and
+    one pending. A CSR gift funds three workers for the term (Rp 1.000 left
+    over), an infak gift of Rp 50.000 is too small for a term: 3 funded
+    (two in 1402), 1 waiting, 18 worker-months, Rp 353.400 raised from 2 donors,
+    Rp 302.400 allocated, Rp 51.000 in the pool.
+    """
+    from donate.services.allocation import allocate_pool
+
+    item = campaign(slug, name="Pekerja Rentan Riau 2018", target_workers=1000, term_months=6,
+                    regions=(("1402", 10), ("1471", None)))
+    worker(item, regency_code="1402")
+    worker(item, regency_code="1402")
+    worker(item, regency_code="1471")
+    worker(item, regency_code="1471")
+    worker(item, regency_code="1471", verified=False)
+    paid_gift(item, 3 * 6 * 16_800 + 1_000, designation=Designation.csr, donor_email="csr@sawit.example")
+    paid_gift(item, 50_000, designation=Designation.infak, donor_email="ahmad@example.org")
+    allocate_pool(item)
+    db.session.commit()
+    return item

@@ -10,6 +10,18 @@ from .public import get_campaign
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+#: DESIGN "JSON API": the campaign fields others rely on; the pages may use more of the progress.
+CAMPAIGN_FIELDS = (
+    "slug", "name", "target_workers", "term_months", "workers_registered", "workers_waiting",
+    "workers_funded", "workers_protected", "worker_months_funded", "raised_idr", "allocated_idr",
+    "pool_balance_idr", "donors", "premium_idr", "regions",
+)
+
+
+def _campaign_json(campaign: Campaign) -> dict:
+    """Return a campaign's progress with exactly the documented fields."""
+    progress = campaign_progress(campaign)
+    return {name: progress[name] for name in CAMPAIGN_FIELDS}
 
 
 @bp.get("/campaigns")
@@ -18,13 +30,13 @@ def campaigns():
     rows = db.session.scalars(
         sa.select(Campaign).where(Campaign.status != CampaignStatus.draft).order_by(Campaign.id)
     ).all()
-    return jsonify([campaign_progress(c) for c in rows])
+    return jsonify([_campaign_json(c) for c in rows])
 
 
 @bp.get("/campaigns/<slug>")
 def campaign(slug):
     """Return one campaign's progress."""
-    return jsonify(campaign_progress(get_campaign(slug)))
+    return jsonify(_campaign_json(get_campaign(slug)))
 
 
 @bp.errorhandler(404)
