@@ -195,11 +195,14 @@ def refund_payment(payment: Payment, amount_idr: int | None = None, *,
     lock_campaign(donation.campaign_id)
     pool = ledger.balance(donation.campaign_id, Account.pool, donation.designation)
     if pool < amount_idr:
-        pool += _release_unremitted(donation, amount_idr - pool, today=today)
-    if pool < amount_idr:
-        raise RefundRefused(
-            f"only Rp {pool} can be refunded now: the rest of this gift has been sent to BPJS"
-        )
+        months = _unremitted_months(donation, today=today)
+        # Refuse before releasing anything: a refused refund must leave the worker's months alone.
+        available = pool + sum(month.premium_idr for month in months)
+        if available < amount_idr:
+            raise RefundRefused(
+                f"only Rp {available} can be refunded now: the rest of this gift has been sent to BPJS"
+            )
+        pool += _release_unremitted(donation, months, amount_idr - pool)
     ledger.post_entry(
         donation.campaign_id, "refund",
         [(Account.pool, donation.designation, -amount_idr),
@@ -213,9 +216,9 @@ def refund_payment(payment: Payment, amount_idr: int | None = None, *,
     return amount_idr
 
 
-def _release_unremitted(donation: Donation, needed: int, *, today) -> int:
-    """Return this gift's future funded months to the pool, latest first, until ``needed`` is freed."""
-    months = db.session.scalars(
+def _unremitted_months(donation: Donation, *, today) -> list[CoverageMonth]:
+    """Return this gift's funded months from this month on that BPJS has not been paid for, latest first."""
+    return db.session.scalars(
         sa.select(CoverageMonth)
         .join(Allocation, Allocation.id == CoverageMonth.allocation_id)
         .where(CoverageMonth.state == CoverageState.funded,
@@ -223,6 +226,10 @@ def _release_unremitted(donation: Donation, needed: int, *, today) -> int:
                Allocation.donation_id == donation.id)
         .order_by(CoverageMonth.month.desc(), CoverageMonth.worker_id.desc())
     ).all()
+
+
+def _release_unremitted(donation: Donation, months: list[CoverageMonth], needed: int) -> int:
+    """Return ``months`` (latest first) to the pool until ``needed`` is freed; return what was freed."""
     freed: dict[Designation, int] = {}
     total = 0
     for month in months:
