@@ -16,6 +16,9 @@ from .donations import (
 from .ledger import Account, Journal, Posting
 from .rates import PremiumRate
 from .workers import Sex, Verification, Worker
+from .mail import OutboxMessage
+from .receipts import Receipt
+from .subscriptions import Subscription, SubscriptionState
 
 __all__ = [
     "Account", "Allocation", "AllocationKind", "Campaign", "CampaignRegion", "CampaignStatus",
@@ -24,3 +27,4 @@ __all__ = [
     "PremiumRate", "ProcessedEvent", "RECEIVED_STATES", "Role", "Sex", "User",
     "Verification", "Worker",
 ]
+__all__ += ["OutboxMessage", "Receipt", "Subscription", "SubscriptionState"]

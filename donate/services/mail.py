@@ -1,0 +1,56 @@
+"""Send email: every message goes to the outbox; SMTP delivers it when ``MAIL_SERVER`` is set.
+
+In development nothing leaves the machine: the outbox table and the log are
+where a reset link or a receipt can be read.
+"""
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from flask import current_app, render_template
+
+from ..extensions import db
+from ..models import OutboxMessage
+from ..models.base import utcnow
+
+
+def send_mail(to_email: str, subject: str, template: str, **context) -> OutboxMessage:
+    """Render ``templates/email/<template>.txt``, store it in the outbox and deliver it if SMTP is set."""
+    body = render_template(f"email/{template}.txt", **context)
+    message = OutboxMessage(to_email=to_email, subject=subject[:300], body=body, kind=template)
+    db.session.add(message)
+    db.session.flush()
+    current_app.logger.info("mail %s to %s: %s", template, to_email, subject)
+    if current_app.config.get("MAIL_SERVER"):
+        deliver(message)
+    return message
+
+
+def deliver(message: OutboxMessage) -> bool:
+    """Hand one outbox message to the SMTP server; record the time or the error."""
+    config = current_app.config
+    email = EmailMessage()
+    email["From"] = config.get("MAIL_FROM") or f"{config.get('INSTITUTION_NAME', 'Lindungi')} <noreply@localhost>"
+    email["To"] = message.to_email
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=True)
+    email["Message-ID"] = make_msgid(domain="lindungi")
+    email.set_content(message.body)
+    try:
+        port = int(config.get("MAIL_PORT") or 587)
+        with smtplib.SMTP(config["MAIL_SERVER"], port, timeout=20) as smtp:
+            if str(config.get("MAIL_USE_TLS", "true")).lower() in {"1", "true", "yes", "on"}:
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
+            smtp.send_message(email)
+    except (OSError, smtplib.SMTPException) as exc:
+        message.error = str(exc)[:500]
+        current_app.logger.warning("mail %s to %s not sent: %s", message.id, message.to_email, exc)
+        db.session.flush()
+        return False
+    message.sent_at = utcnow()
+    message.error = None
+    db.session.flush()
+    return True
