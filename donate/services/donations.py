@@ -202,7 +202,7 @@ def refund_payment(payment: Payment, amount_idr: int | None = None, *,
             raise RefundRefused(
                 f"only Rp {available} can be refunded now: the rest of this gift has been sent to BPJS"
             )
-        pool += _release_unremitted(donation, months, amount_idr - pool)
+        pool += _release_unremitted(donation, amount_idr - pool, today=today, months=months)
     ledger.post_entry(
         donation.campaign_id, "refund",
         [(Account.pool, donation.designation, -amount_idr),
@@ -228,8 +228,11 @@ def _unremitted_months(donation: Donation, *, today) -> list[CoverageMonth]:
     ).all()
 
 
-def _release_unremitted(donation: Donation, months: list[CoverageMonth], needed: int) -> int:
-    """Return ``months`` (latest first) to the pool until ``needed`` is freed; return what was freed."""
+def _release_unremitted(donation: Donation, needed: int, *, today,
+                        months: list[CoverageMonth] | None = None) -> int:
+    """Return this gift's future funded months to the pool, latest first, until ``needed`` is freed."""
+    if months is None:
+        months = _unremitted_months(donation, today=today)
     freed: dict[Designation, int] = {}
     total = 0
     for month in months:
