@@ -51,9 +51,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     payments.init_app(app)
 
     from . import models  # noqa: F401  (register the tables with the metadata)
-    from .views import api, auth, public, sandbox, webhooks
+    from .views import api, auth, donor, public, sandbox, webhooks
 
-    for module in (public, api, webhooks, sandbox, auth):
+    for module in (public, api, webhooks, sandbox, auth, donor):
         app.register_blueprint(module.bp)
     cli.init_app(app)
 

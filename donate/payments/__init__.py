@@ -4,8 +4,9 @@ from flask import current_app
 
 from .base import InvalidWebhook, PaymentProvider, ProviderEvent
 from .sandbox import SandboxProvider
+from .stripe import StripeProvider
 
-PROVIDERS: dict[str, type[PaymentProvider]] = {"sandbox": SandboxProvider}
+PROVIDERS: dict[str, type[PaymentProvider]] = {"sandbox": SandboxProvider, "stripe": StripeProvider}
 
 
 def init_app(app) -> None:

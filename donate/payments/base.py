@@ -22,6 +22,16 @@ class ProviderEvent:
     state: PaymentState | None = None
     #: Rupiah the provider reports as received.
     amount_idr: int | None = None
+    #: Our ``Payment.id`` as the provider echoes it back (metadata), for events that arrive before we know its reference.
+    payment_id: int | None = None
+    #: Rupiah refunded so far in total (refund events carry the running total, so repeats are harmless).
+    refunded_idr: int | None = None
+    #: The provider's subscription id, for subscription events.
+    subscription_ref: str | None = None
+    #: For a subscription's invoice: whether it is the first one (paid by the checkout itself).
+    first_invoice: bool = False
+    #: The provider ended the subscription ``subscription_ref``.
+    subscription_ended: bool = False
 
 
 class PaymentProvider:
@@ -29,12 +39,22 @@ class PaymentProvider:
 
     #: Stored in ``Payment.provider``.
     name: str = ""
+    #: Whether the provider can charge a monthly sponsorship by itself.
+    supports_subscriptions: bool = False
 
     def __init__(self, app):
         self.app = app
 
     def create_checkout(self, payment: Payment, *, success_url: str, cancel_url: str) -> str:
         """Open a checkout for ``payment``, set its ``provider_ref`` and return the URL to send the donor to."""
+        raise NotImplementedError
+
+    def create_subscription_checkout(self, payment: Payment, *, success_url: str, cancel_url: str) -> str:
+        """Open a checkout that starts a monthly subscription whose first month is ``payment``."""
+        raise NotImplementedError
+
+    def cancel_subscription(self, subscription_ref: str) -> None:
+        """Stop a subscription at the provider."""
         raise NotImplementedError
 
     def parse_webhook(self, body: bytes, headers) -> ProviderEvent:

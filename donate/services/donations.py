@@ -249,3 +249,31 @@ def _release_unremitted(donation: Donation, needed: int, *, today,
             memo=f"months funded by donation {donation.id} released for a refund",
         )
     return freed.get(donation.designation, 0)
+
+
+def dispute_payment(payment: Payment, *, today: dt.date | None = None) -> bool:
+    """Mark a paid payment disputed and book the money the provider took back; ``False`` if done already.
+
+    The card network withdraws a disputed amount at once, so it leaves the
+    pool as a refund would: months this gift funded that are not yet sent to
+    BPJS are released first. What was already remitted cannot come back; the
+    shortfall is left for a manager, and the payment stays ``disputed``.
+    """
+    if payment.state != PaymentState.paid:
+        return False
+    transition(payment, PaymentState.disputed)
+    donation = payment.donation
+    amount = payment.amount_idr - payment.refunded_idr
+    lock_campaign(donation.campaign_id)
+    pool = ledger.balance(donation.campaign_id, Account.pool, donation.designation)
+    if pool < amount:
+        pool += _release_unremitted(donation, amount - pool, today=today)
+    taken = min(pool, amount)
+    ledger.post_entry(
+        donation.campaign_id, "dispute",
+        [(Account.pool, donation.designation, -taken), (Account.refunded, donation.designation, taken)],
+        payment_id=payment.id, memo=f"disputed payment {payment.id}",
+    )
+    payment.refunded_idr += taken
+    db.session.flush()
+    return True

@@ -1,12 +1,41 @@
 """Act on verified provider events, each exactly once."""
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Payment, PaymentState, ProcessedEvent
+from ..models import RECEIVED_STATES, Payment, PaymentState, ProcessedEvent
 from ..payments.base import ProviderEvent
-from .donations import confirm_payment, fail_payment
+from . import subscriptions
+from .donations import (
+    InvalidTransition,
+    RefundRefused,
+    confirm_payment,
+    dispute_payment,
+    fail_payment,
+    refund_payment,
+)
+from .receipts import issue_receipt
+
+
+class EventTooEarly(Exception):
+    """An event about a payment we cannot act on yet (a refund before the payment); the provider should retry."""
+
+
+def _find_payment(provider_name: str, event: ProviderEvent) -> Payment | None:
+    """Find the payment an event concerns: by the provider's reference, else by our id echoed in metadata."""
+    if event.payment_ref:
+        payment = db.session.scalar(
+            sa.select(Payment).where(Payment.provider == provider_name, Payment.provider_ref == event.payment_ref)
+        )
+        if payment is not None:
+            return payment
+    if event.payment_id:
+        payment = db.session.get(Payment, event.payment_id)
+        if payment is not None and payment.provider == provider_name:
+            return payment
+    return None
 
 
 def handle_event(provider_name: str, event: ProviderEvent) -> str:
@@ -14,22 +43,57 @@ def handle_event(provider_name: str, event: ProviderEvent) -> str:
 
     The event id's primary key makes a repeated or concurrent delivery a
     no-op; if applying the event fails, the record goes with the rollback
-    and the provider's retry is handled afresh.
+    and the provider's retry is handled afresh. Events may come in any
+    order: each one is applied against the payment's current state.
     """
     try:
         with db.session.begin_nested():
             db.session.add(ProcessedEvent(provider=provider_name, event_id=event.id))
     except IntegrityError:
         return "duplicate"
-    if event.state is None or not event.payment_ref:
+    if event.subscription_ended:
+        subscription = subscriptions.find_subscription(provider_name, event.subscription_ref, event.payment_id)
+        if subscription is None:
+            return "ignored"
+        subscriptions.end_subscription(subscription)
+        return "subscription ended"
+    if event.subscription_ref and event.state == PaymentState.paid and not event.first_invoice:
+        # A later month of a monthly sponsorship: a gift of its own, one per invoice.
+        subscription = subscriptions.find_subscription(provider_name, event.subscription_ref, event.payment_id)
+        if subscription is None:
+            return "ignored"
+        subscriptions.activate_subscription(subscription, event.subscription_ref)
+        payment = subscriptions.fund_month(subscription, event.payment_ref, event.amount_idr)
+        issue_receipt(payment)
+        return "month funded"
+    if event.state is None:
         return "ignored"
-    payment = db.session.scalar(
-        sa.select(Payment).where(Payment.provider == provider_name, Payment.provider_ref == event.payment_ref)
-    )
+    payment = _find_payment(provider_name, event)
     if payment is None:
         return "ignored"
     if event.state == PaymentState.paid:
-        return "confirmed" if confirm_payment(payment.id, amount_idr=event.amount_idr) else "already paid"
+        if event.subscription_ref:
+            subscription = subscriptions.subscription_for_payment(payment)
+            if subscription is not None:
+                subscriptions.activate_subscription(subscription, event.subscription_ref)
+        confirmed = confirm_payment(payment.id, amount_idr=event.amount_idr)
+        db.session.refresh(payment)
+        issue_receipt(payment)
+        return "confirmed" if confirmed else "already paid"
     if event.state in (PaymentState.failed, PaymentState.expired):
         return event.state.value if fail_payment(payment, event.state) else "already settled"
+    if event.state in (PaymentState.refunded, PaymentState.disputed) and payment.state not in RECEIVED_STATES:
+        raise EventTooEarly(f"payment {payment.id} is {payment.state.value}, not paid yet")
+    if event.state == PaymentState.refunded and event.refunded_idr is not None:
+        owed = event.refunded_idr - payment.refunded_idr
+        if owed <= 0:
+            return "already refunded"
+        try:
+            refund_payment(payment, owed)
+        except (RefundRefused, InvalidTransition) as exc:
+            current_app.logger.error("refund of payment %s needs a manager: %s", payment.id, exc)
+            return "refund needs a manager"
+        return "refunded"
+    if event.state == PaymentState.disputed:
+        return "disputed" if dispute_payment(payment) else "already disputed"
     return "ignored"

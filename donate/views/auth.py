@@ -27,13 +27,7 @@ def safe_next(default: str) -> str:
 
 def home() -> str:
     """Return where a donor lands after logging in."""
-    return url_for("donor.home") if "donor.home" in _endpoints() else url_for("public.index")
-
-
-def _endpoints():
-    from flask import current_app
-
-    return current_app.view_functions
+    return url_for("donor.home")
 
 
 def send_confirmation(user) -> None:

@@ -33,4 +33,7 @@ def index():
 def campaign(slug):
     """Show one campaign's progress toward its target."""
     campaign = get_campaign(slug)
-    return render_template("public/campaign.html", campaign=campaign, progress=campaign_progress(campaign))
+    from ..services.donors import recent_supporters
+
+    return render_template("public/campaign.html", campaign=campaign, progress=campaign_progress(campaign),
+                           supporters=recent_supporters(campaign))

@@ -1,10 +1,10 @@
 """Provider webhooks: verify on the raw body, then hand over to ``services.payments``."""
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 
 from ..extensions import csrf, db
 from ..payments import InvalidWebhook, provider
-from ..services.payments import handle_event
+from ..services.payments import EventTooEarly, handle_event
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 csrf.exempt(bp)
@@ -18,13 +18,28 @@ def receive(provider_name: str, body: bytes, headers) -> str:
     return outcome
 
 
-@bp.post("/sandbox")
-def sandbox():
-    """Receive an event from the sandbox checkout."""
+def _answer(provider_name: str):
+    """Answer 400 to an untrusted event, 503 to one that should be retried, else 200 with the outcome."""
     try:
-        outcome = receive("sandbox", request.get_data(), request.headers)
+        outcome = receive(provider_name, request.get_data(), request.headers)
     except InvalidWebhook as exc:
         abort(400, str(exc))
     except KeyError:
         abort(404)
+    except EventTooEarly as exc:
+        db.session.rollback()
+        current_app.logger.info("%s webhook retried later: %s", provider_name, exc)
+        return {"outcome": "retry"}, 503
     return {"outcome": outcome}
+
+
+@bp.post("/sandbox")
+def sandbox():
+    """Receive an event from the sandbox checkout."""
+    return _answer("sandbox")
+
+
+@bp.post("/stripe")
+def stripe():
+    """Receive an event from Stripe."""
+    return _answer("stripe")

@@ -1,0 +1,80 @@
+"""Forms of the ``donor`` blueprint: sponsor a worker, give to the pool, fund many workers."""
+
+from flask_babel import lazy_gettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ..models import Designation
+from ..services.checkout import MAX_GIFT_IDR, MIN_POOL_GIFT_IDR
+from .auth import EMAIL_PATTERN, strip
+
+DESIGNATION_LABELS = {
+    Designation.zakat: lazy_gettext("Zakat (only for workers verified as mustahik)"),
+    Designation.infak: lazy_gettext("Infak / sedekah"),
+    Designation.csr: lazy_gettext("CSR / general gift"),
+}
+
+
+def digits(value):
+    """Keep only the digits ("Rp 100.800" -> "100800"; NPWP punctuation dropped)."""
+    if isinstance(value, str):
+        cleaned = "".join(ch for ch in value if ch.isdigit())
+        return cleaned or None
+    return value
+
+
+class DonorDetails(FlaskForm):
+    """Who gives and how they want to be shown; shared by every gift form."""
+
+    designation = RadioField(lazy_gettext("This gift is"), validators=[InputRequired()])
+    donor_name = StringField(lazy_gettext("Your name (or company)"), validators=[Length(max=200)])
+    donor_email = StringField(lazy_gettext("Email for the receipt"), filters=[strip],
+                              validators=[Optional(), Length(max=254),
+                                          Regexp(EMAIL_PATTERN, message=lazy_gettext("Enter a valid email address."))])
+    npwp = StringField(lazy_gettext("NPWP (optional, printed on the receipt)"), filters=[digits],
+                       validators=[Optional(), Regexp(r"^\d{15,16}$", message=lazy_gettext("An NPWP has 15 or 16 digits."))])
+    is_anonymous = BooleanField(lazy_gettext('Give anonymously (shown as "Hamba Allah")'))
+    message = TextAreaField(lazy_gettext("Message (optional)"), validators=[Length(max=500)])
+
+    def set_designations(self, designations: list[Designation]) -> None:
+        """Offer only what the campaign accepts."""
+        self.designation.choices = [(d.value, DESIGNATION_LABELS[d]) for d in designations]
+        if not self.designation.data and designations:
+            self.designation.data = designations[-1].value
+
+    def validate_donor_email(self, field):
+        """Ask for an email when nobody is logged in: it is where the receipt goes."""
+        if not field.data and not current_user.is_authenticated:
+            raise ValidationError(lazy_gettext("Enter your email: we send the receipt there."))
+
+    def validate_donor_name(self, field):
+        """A name is needed unless the gift is anonymous or the account has one."""
+        if not (field.data or "").strip() and not self.is_anonymous.data and not (
+                current_user.is_authenticated and current_user.name):
+            raise ValidationError(lazy_gettext("Enter your name, or give anonymously."))
+
+
+class SponsorForm(DonorDetails):
+    months = RadioField(lazy_gettext("For how long"), validators=[InputRequired()])
+
+
+class PoolGiftForm(DonorDetails):
+    preset = RadioField(lazy_gettext("Amount"), validators=[Optional()], validate_choice=False)
+    amount = StringField(lazy_gettext("Or another amount (Rp)"), filters=[digits])
+
+    def validate_amount(self, field):
+        """Take the free amount, else the chosen preset, within the limits."""
+        raw = field.data or self.preset.data
+        if not raw or not str(raw).isdigit():
+            raise ValidationError(lazy_gettext("Choose or enter an amount."))
+        value = int(raw)
+        if not MIN_POOL_GIFT_IDR <= value <= MAX_GIFT_IDR:
+            raise ValidationError(lazy_gettext("The amount must be at least Rp 10.000."))
+        field.data = value
+
+
+class FundWorkersForm(DonorDetails):
+    workers = IntegerField(lazy_gettext("Number of workers"), validators=[DataRequired(), NumberRange(min=1)])
+    months = IntegerField(lazy_gettext("Months for each worker"), validators=[DataRequired(), NumberRange(min=1, max=12)])

@@ -1,0 +1,247 @@
+"""Donor pages: choose whom to fund, pay, see the impact, print receipts."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db, limiter
+from ..forms.donor import FundWorkersForm, PoolGiftForm, SponsorForm
+from ..models import Designation, DonationKind, PaymentState, Subscription, Worker
+from ..payments import provider
+from ..regions import regency_name
+from ..services import checkout, donors, subscriptions
+from ..services.donations import SPONSOR_MONTHS, DonationRefused
+from ..services.holds import WorkerUnavailable
+from ..services.receipts import payment_from_token, payment_token, receipt_for
+from .public import get_campaign
+
+bp = Blueprint("donor", __name__, url_prefix="/donor")
+
+#: Workers per page when browsing.
+PER_PAGE = 20
+
+
+def _urls(payment):
+    """Send the donor back to the page that re-checks the payment, whatever the outcome."""
+    token = payment_token(payment)
+    # The sandbox checkout is on this site and only follows local paths; a real provider needs full URLs.
+    external = provider().name != "sandbox"
+    return (url_for("donor.thanks", token=token, _external=external),
+            url_for("donor.thanks", token=token, cancelled=1, _external=external))
+
+
+def _donor(form) -> checkout.Donor:
+    """Read who gives from a gift form (an account's details fill what is left out)."""
+    user = current_user if current_user.is_authenticated else None
+    return checkout.Donor(
+        name=(form.donor_name.data or "").strip() or (user.name if user else ""),
+        email=form.donor_email.data or (user.email if user else None),
+        user_id=user.id if user else None, npwp=form.npwp.data,
+        is_anonymous=form.is_anonymous.data, message=form.message.data or "",
+    )
+
+
+def _prefill(form) -> None:
+    if current_user.is_authenticated and request.method == "GET":
+        form.donor_name.data = form.donor_name.data or current_user.name
+        form.donor_email.data = form.donor_email.data or current_user.email
+
+
+def _open_campaign(slug):
+    campaign = get_campaign(slug)
+    if campaign.status.value != "open":
+        flash(_("This campaign is not accepting gifts now."))
+        abort(redirect(url_for("public.campaign", slug=slug)))
+    return campaign
+
+
+def _refused(exc) -> str:
+    """Say in the visitor's language why a gift could not start."""
+    if isinstance(exc, WorkerUnavailable):
+        return _("This worker cannot be sponsored right now (another donor may be paying). Choose another worker.")
+    return _("This gift could not be started: %(reason)s", reason=str(exc))
+
+
+@bp.get("/campaigns/<slug>/workers")
+def workers(slug):
+    """Browse waiting workers who agreed to be shown, by region and occupation."""
+    campaign = get_campaign(slug)
+    regency = request.args.get("regency") or None
+    occupation = request.args.get("occupation") or None
+    page = request.args.get("page", 1, type=int)
+    items, has_next = checkout.browse_workers(campaign, regency=regency, occupation=occupation,
+                                              page=page, per_page=PER_PAGE)
+    regencies, occupations = checkout.browse_filters(campaign)
+    return render_template("donor/workers.html", campaign=campaign, workers=items, page=max(page, 1),
+                           has_next=has_next, regency=regency, occupation=occupation,
+                           regencies=[(code, regency_name(code)) for code in regencies],
+                           occupations=occupations, age_band=checkout.age_band, regency_name=regency_name)
+
+
+@bp.route("/campaigns/<slug>/workers/<public_id>", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def sponsor(slug, public_id):
+    """Sponsor one named worker for 1, 3, 6 or 12 months (or monthly where the provider can)."""
+    campaign = _open_campaign(slug)
+    worker = db.session.scalar(sa.select(Worker).where(Worker.public_id == public_id,
+                                                       Worker.campaign_id == campaign.id,
+                                                       Worker.public_profile.is_(True)))
+    if worker is None:
+        abort(404)
+    designations = [d for d in campaign.designations if d != Designation.zakat or worker.is_mustahik]
+    form = SponsorForm()
+    form.set_designations(designations)
+    quotes = {m: checkout.sponsorship_quote(worker, m)[1] for m in SPONSOR_MONTHS}
+    first_month = checkout.sponsorship_quote(worker, 1)[0]
+    choices = [(str(m), _("%(months)s months · %(amount)s", months=m, amount=_rupiah(quotes[m])))
+               for m in SPONSOR_MONTHS]
+    if provider().supports_subscriptions:
+        choices.append(("monthly", _("Every month until I stop · %(amount)s a month", amount=_rupiah(quotes[1]))))
+    form.months.choices = choices
+    if request.method == "GET":
+        form.months.data = str(campaign.term_months) if campaign.term_months in SPONSOR_MONTHS else "6"
+    _prefill(form)
+    if form.validate_on_submit():
+        months = form.months.data if form.months.data == "monthly" else int(form.months.data)
+        try:
+            _payment, url = checkout.sponsor_worker(campaign, worker, months, Designation(form.designation.data),
+                                             _donor(form), _urls)
+        except (DonationRefused, WorkerUnavailable) as exc:
+            db.session.rollback()
+            flash(_refused(exc))
+            return redirect(url_for("donor.workers", slug=slug))
+        db.session.commit()
+        return redirect(url)
+    return render_template("donor/sponsor.html", campaign=campaign, worker=worker, form=form,
+                           first_month=first_month, age_band=checkout.age_band(worker),
+                           regency=regency_name(worker.regency_code))
+
+
+@bp.route("/campaigns/<slug>/give", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def give(slug):
+    """Give any amount to the campaign's pool."""
+    campaign = _open_campaign(slug)
+    form = PoolGiftForm()
+    form.set_designations(campaign.designations)
+    presets = checkout.pool_presets(campaign)
+    form.preset.choices = [(str(amount), _("%(workers)s worker × %(months)s months = %(amount)s",
+                                           workers=w, months=m, amount=_rupiah(amount))
+                            if w == 1 else
+                            _("%(workers)s workers × %(months)s months = %(amount)s",
+                              workers=w, months=m, amount=_rupiah(amount)))
+                           for w, m, amount in presets]
+    if request.method == "GET":
+        form.preset.data = str(presets[1][2])
+    _prefill(form)
+    if form.validate_on_submit():
+        try:
+            _payment, url = checkout.give_to_pool(campaign, form.amount.data, Designation(form.designation.data),
+                                           _donor(form), _urls)
+        except DonationRefused as exc:
+            db.session.rollback()
+            flash(_refused(exc))
+            return redirect(url_for("donor.give", slug=slug))
+        db.session.commit()
+        return redirect(url)
+    return render_template("donor/give.html", campaign=campaign, form=form)
+
+
+@bp.route("/campaigns/<slug>/fund", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def fund(slug):
+    """Fund N workers × M months at once (a company's CSR gift), allocated from the waitlist."""
+    campaign = _open_campaign(slug)
+    form = FundWorkersForm()
+    form.set_designations(campaign.designations)
+    if request.method == "GET":
+        form.workers.data = form.workers.data or 10
+        form.months.data = form.months.data or campaign.term_months
+    _prefill(form)
+    waiting = {d.value: checkout.waiting_count(campaign, d) for d in campaign.designations}
+    if form.validate_on_submit():
+        try:
+            _payment, url = checkout.fund_workers(campaign, form.workers.data, form.months.data,
+                                           Designation(form.designation.data), _donor(form), _urls)
+        except DonationRefused:
+            db.session.rollback()
+            form.workers.errors.append(_("Only %(count)s workers are waiting for this kind of gift.",
+                                         count=waiting.get(form.designation.data, 0)))
+        else:
+            db.session.commit()
+            return redirect(url)
+    return render_template("donor/fund.html", campaign=campaign, form=form, waiting=waiting,
+                           unit=checkout.bulk_quote(1, 1))
+
+
+@bp.get("/thanks/<token>")
+def thanks(token):
+    """Show where a payment stands after checkout, having asked the provider (never the redirect)."""
+    payment = payment_from_token(token)
+    if payment is None:
+        abort(404)
+    state = checkout.refresh_payment(payment)
+    db.session.commit()
+    return render_template("donor/thanks.html", payment=payment, donation=payment.donation, state=state,
+                           receipt=receipt_for(payment), token=token,
+                           cancelled=request.args.get("cancelled") and state != PaymentState.paid)
+
+
+@bp.get("/receipts/<token>")
+def receipt(token):
+    """Show a printable receipt (a bukti setor zakat for zakat)."""
+    payment = payment_from_token(token)
+    if payment is None:
+        abort(404)
+    found = receipt_for(payment)
+    if found is None:
+        abort(404)
+    return render_template("donor/receipt.html", receipt=found, payment=payment, donation=payment.donation)
+
+
+@bp.get("/")
+@login_required
+def home():
+    """Show the donor's gifts, the workers they protected and until when."""
+    helped = donors.workers_helped(current_user)
+    return render_template("donor/home.html", gifts=donors.gifts_of(current_user), helped=helped,
+                           worker_months=sum(h.months_funded for h in helped),
+                           subscriptions=donors.subscriptions_of(current_user),
+                           payment_token=payment_token, receipt_for=receipt_for, DonationKind=DonationKind)
+
+
+@bp.post("/workers/<public_id>/renew")
+@login_required
+def renew(public_id):
+    """Sponsor a worker again in one step, as last time."""
+    worker = db.session.scalar(sa.select(Worker).where(Worker.public_id == public_id))
+    if worker is None:
+        abort(404)
+    try:
+        _payment, url = checkout.renew_sponsorship(worker, current_user, _urls)
+    except (DonationRefused, WorkerUnavailable) as exc:
+        db.session.rollback()
+        flash(_refused(exc))
+        return redirect(url_for("donor.home"))
+    db.session.commit()
+    return redirect(url)
+
+
+@bp.post("/subscriptions/<int:subscription_id>/cancel")
+@login_required
+def cancel_subscription(subscription_id):
+    """Stop a monthly sponsorship; months already paid stay funded."""
+    subscription = db.session.get(Subscription, subscription_id)
+    if subscription is None or subscription.donor_id != current_user.id:
+        abort(404)
+    subscriptions.cancel_subscription(subscription)
+    db.session.commit()
+    flash(_("Your monthly sponsorship is stopped. The months already paid stay funded."))
+    return redirect(url_for("donor.home"))
+
+
+def _rupiah(amount: int) -> str:
+    from ..formatting import rupiah
+
+    return rupiah(amount)
