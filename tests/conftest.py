@@ -68,23 +68,55 @@ def _migrate(url: str, instance_path) -> None:
         db.engine.dispose()
 
 
+def _private_database(url: str):
+    """Create a database of this test run's own beside ``url``'s; return its URL, or ``None`` if not allowed.
+
+    Two test runs sharing one PostgreSQL database would drop each other's
+    schema; with a database each, they can run side by side.
+    """
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_run{os.getpid()}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.DBAPIError:
+        return None
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(url: str, private_url: str) -> None:
+    admin = sa.create_engine(sa.engine.make_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{sa.engine.make_url(private_url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory):
     """Migrate one database per session: PostgreSQL itself, or a SQLite file to copy."""
     instance = tmp_path_factory.mktemp("instance")
     if ON_POSTGRES:
-        _migrate(PG_URL, instance)
-        return PG_URL
+        private = _private_database(PG_URL)
+        url = private or PG_URL
+        _migrate(url, instance)
+        yield url
+        if private:
+            _drop_database(PG_URL, private)
+        return
     path = instance / "template.sqlite3"
     _migrate(f"sqlite:///{path}", instance)
-    return path
+    yield path
 
 
 @pytest.fixture
 def app(database_template, tmp_path):
     """Return an app bound to a clean, migrated database."""
     if ON_POSTGRES:
-        url = PG_URL
+        url = database_template
     else:
         path = tmp_path / "test.sqlite3"
         shutil.copy(database_template, path)
