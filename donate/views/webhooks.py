@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, request
 
 from ..extensions import csrf, db
 from ..payments import InvalidWebhook, provider
-from ..services.payments import EventTooEarly, handle_event
+from ..services.payments import EventTooEarly, forget_event, handle_event
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 csrf.exempt(bp)
@@ -28,6 +28,8 @@ def _answer(provider_name: str):
         abort(404)
     except EventTooEarly as exc:
         db.session.rollback()
+        forget_event(exc.provider_name, exc.event_id)
+        db.session.commit()
         current_app.logger.info("%s webhook retried later: %s", provider_name, exc)
         return {"outcome": "retry"}, 503
     return {"outcome": outcome}
