@@ -1,0 +1,70 @@
+"""Mail: always in the outbox; handed to SMTP when a server is configured."""
+
+import smtplib
+
+import pytest
+
+from donate.models import User
+from donate.services import mail
+
+
+class FakeSMTP:
+    sent: list = []
+    fail = False
+
+    def __init__(self, host, port, timeout):
+        self.host, self.port = host, port
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        self.tls = True
+
+    def login(self, user, password):
+        self.user = user
+
+    def send_message(self, message):
+        if FakeSMTP.fail:
+            raise smtplib.SMTPRecipientsRefused({message["To"]: (550, b"no such user")})
+        FakeSMTP.sent.append((self.host, self.port, message))
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    FakeSMTP.sent, FakeSMTP.fail = [], False
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
+    return FakeSMTP
+
+
+def send(app):
+    user = User(email="ani@example.com", name="Ani", password_hash="x")
+    with app.test_request_context():
+        return mail.send_mail("ani@example.com", "Halo", "confirm_email", user=user, link="https://x/confirm")
+
+
+def test_without_smtp_mail_stays_in_the_outbox(app, smtp):
+    message = send(app)
+    assert message.id and message.sent_at is None and "https://x/confirm" in message.body
+    assert smtp.sent == []
+
+
+def test_with_smtp_mail_is_delivered_and_marked(app, smtp):
+    app.config.update(MAIL_SERVER="smtp.example", MAIL_PORT="2525", MAIL_USERNAME="u", MAIL_PASSWORD="p",
+                      MAIL_FROM="Lindungi <noreply@lindungi.example>")
+    message = send(app)
+    (host, port, sent), = smtp.sent
+    assert (host, port) == ("smtp.example", 2525)
+    assert sent["To"] == "ani@example.com" and sent["Subject"] == "Halo"
+    assert "https://x/confirm" in sent.get_content()
+    assert message.sent_at is not None and message.error is None
+
+
+def test_an_smtp_failure_is_recorded_not_raised(app, smtp):
+    app.config.update(MAIL_SERVER="smtp.example")
+    smtp.fail = True
+    message = send(app)
+    assert message.sent_at is None and "no such user" in message.error
