@@ -185,14 +185,16 @@ def refund_payment(payment: Payment, amount_idr: int | None = None, *,
     months this gift funded that are not yet remitted are released first,
     latest first; if that is still not enough the refund is refused.
     """
+    donation = payment.donation
+    # Lock, then re-read: a concurrent refund of the same payment must see what this one did.
+    lock_campaign(donation.campaign_id)
+    db.session.refresh(payment)
     if payment.state not in (PaymentState.paid, PaymentState.disputed):
         raise RefundRefused(f"only a paid payment can be refunded (this one is {payment.state.value})")
     remaining = payment.amount_idr - payment.refunded_idr
     amount_idr = remaining if amount_idr is None else amount_idr
     if not 0 < amount_idr <= remaining:
         raise RefundRefused(f"a refund must be between Rp 1 and Rp {remaining}")
-    donation = payment.donation
-    lock_campaign(donation.campaign_id)
     pool = ledger.balance(donation.campaign_id, Account.pool, donation.designation)
     if pool < amount_idr:
         months = _unremitted_months(donation, today=today)
