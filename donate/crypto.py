@@ -38,7 +38,7 @@ class Vault:
 
     def lookup_hash(self, value: str) -> str:
         """Return the keyed hash that finds ``value`` without storing it."""
-        return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self._hash_key, value.encode(), hashlib.sha256).hex()
 
 
 def vault() -> Vault:

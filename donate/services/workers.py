@@ -4,10 +4,12 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlalchemy as sa
-from stdnum.exceptions import ValidationError
+from stdnum.exceptions import InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 from stdnum.id import nik as stdnum_nik
+from stdnum.util import isdigits
 
 from ..crypto import vault
 from ..extensions import db
@@ -20,6 +22,10 @@ DEFAULT_INCOME_IDR = 1_000_000
 _YES = {"ya", "y", "yes", "true", "1"}
 _NO = {"tidak", "t", "no", "n", "false", "0", ""}
 _INCOME = re.compile(r"^\d{1,3}([.,]\d{3})+$|^\d+$")
+_PHONE_NOISE = re.compile(r"[\s\-()]")
+_PHONE = re.compile(r"\+?\d{8,15}")
+#: A NIK with nothing to compact away (``stdnum_nik.compact`` would return it unchanged).
+_COMPACT_NIK = re.compile(r"[0-9]{16}")
 
 
 class WorkerInvalid(ValueError):
@@ -47,11 +53,47 @@ class WorkerDetails:
     consent: bool
 
 
+@lru_cache(maxsize=None)
+def _nik_region_known(prefix: str) -> bool:
+    """Return whether stdnum accepts a NIK's region, its first 4 digits (about 500 are known)."""
+    return stdnum_nik.is_valid(prefix + "99" "010170" "0001")
+
+
+@lru_cache(maxsize=1 << 16)
+def _nik_date_exists(ddmmyy: str) -> bool:
+    """Return whether stdnum finds a birth date in a NIK's digits 7-12 (DDMMYY, women's day + 40)."""
+    try:
+        stdnum_nik.get_birth_date("147199" + ddmmyy + "0001")
+    except ValidationError:
+        return False
+    return True
+
+
+def validate_nik(nik: str) -> str:
+    """Check a compact NIK as ``stdnum.id.nik.validate`` does, remembering its look-ups.
+
+    stdnum checks that the number is 16 digits, that its birth date exists and
+    that its first four digits name a known region; each check reads only its
+    own digits. Asking stdnum once per region and per birth date instead of
+    once per row makes checking a 100,000-row import several times faster,
+    with the same verdicts (``tests/services/test_validate_nik.py``).
+    """
+    if not isdigits(nik):
+        raise InvalidFormat()
+    if len(nik) != 16:
+        raise InvalidLength()
+    if not _nik_date_exists(nik[6:12]) or not _nik_region_known(nik[:4]):
+        raise InvalidComponent()
+    return nik
+
+
 def check_worker(raw: dict[str, str]) -> WorkerDetails:
     """Validate raw text fields (as from a CSV row or a form) or raise :class:`WorkerInvalid`."""
-    nik = stdnum_nik.compact(raw.get("nik") or "")
+    nik = raw.get("nik") or ""
+    if not _COMPACT_NIK.fullmatch(nik):
+        nik = stdnum_nik.compact(nik)
     try:
-        stdnum_nik.validate(nik)
+        validate_nik(nik)
     except ValidationError:
         raise WorkerInvalid("nik", "not a valid NIK (16 digits with a known region and birth date)") from None
     full_name = " ".join((raw.get("full_name") or "").split())
@@ -74,8 +116,8 @@ def check_worker(raw: dict[str, str]) -> WorkerDetails:
         raise WorkerInvalid("birth_date", "does not agree with the birth date inside the NIK")
     if birth_date > dt.date.today():
         raise WorkerInvalid("birth_date", "is in the future")
-    phone = re.sub(r"[\s\-()]", "", raw.get("phone") or "") or None
-    if phone is not None and not re.fullmatch(r"\+?\d{8,15}", phone):
+    phone = _PHONE_NOISE.sub("", raw.get("phone") or "") or None
+    if phone is not None and not _PHONE.fullmatch(phone):
         raise WorkerInvalid("phone", "use 8 to 15 digits, optionally starting with +")
     occupation = " ".join((raw.get("occupation") or "").split()).lower()
     if not occupation:
