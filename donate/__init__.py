@@ -52,8 +52,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (register the tables with the metadata)
     from .views import api, auth, donor, public, sandbox, webhooks
+    from .views import manage
 
-    for module in (public, api, webhooks, sandbox, auth, donor):
+    for module in (public, api, webhooks, sandbox, auth, donor, manage):
         app.register_blueprint(module.bp)
     cli.init_app(app)
 

@@ -16,6 +16,8 @@ from .donations import (
 from .ledger import Account, Journal, Posting
 from .rates import PremiumRate
 from .workers import Sex, Verification, Worker
+from .audit import AuditEvent, RejectedRowsFile, campaign_staff
+from .remittance import Acknowledgement, BatchState, RemittanceBatch
 from .mail import OutboxMessage
 from .receipts import Receipt
 from .subscriptions import Subscription, SubscriptionState
@@ -28,3 +30,5 @@ __all__ = [
     "Verification", "Worker",
 ]
 __all__ += ["OutboxMessage", "Receipt", "Subscription", "SubscriptionState"]
+__all__ += ["Acknowledgement", "AuditEvent", "BatchState", "RejectedRowsFile", "RemittanceBatch",
+            "campaign_staff"]

@@ -71,6 +71,8 @@ class CoverageMonth(db.Model):
     designation: Mapped[Designation] = mapped_column(enum_column(Designation))
     allocation_id: Mapped[int] = mapped_column(sa.ForeignKey("allocations.id"), index=True)
     state: Mapped[CoverageState] = mapped_column(enum_column(CoverageState), default=CoverageState.funded)
+    #: The remittance batch that sent this month to BPJS (see ``models.remittance``).
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("remittance_batches.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     worker: Mapped[Worker] = relationship()

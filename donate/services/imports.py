@@ -41,7 +41,7 @@ class ImportReport:
         return not self.rejected
 
 
-def read_rows(data: bytes | str) -> list[tuple[int, dict[str, str]]]:
+def read_rows(data: bytes | str, columns: tuple[str, ...] = COLUMNS) -> list[tuple[int, dict[str, str]]]:
     """Return (line number, row) pairs from a UTF-8 CSV with a header, comma or semicolon separated."""
     if isinstance(data, bytes):
         try:
@@ -53,7 +53,7 @@ def read_rows(data: bytes | str) -> list[tuple[int, dict[str, str]]]:
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(data, newline=""), delimiter=delimiter)
     header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
-    missing = [c for c in COLUMNS if c not in header]
+    missing = [c for c in columns if c not in header]
     if missing:
         raise ImportFileInvalid(f"line 1: the header lacks {', '.join(missing)}")
     reader.fieldnames = header

@@ -1,0 +1,155 @@
+"""Create, edit, open, pause and close campaigns; the dashboard and its exports."""
+
+import datetime as dt
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ...extensions import db
+from ...models import CampaignStatus, Designation, Role
+from ...services import audit, manage as staff, manage_dashboard as dash
+from ...services.campaigns import (
+    CampaignInvalid,
+    CampaignSettings,
+    StatusChangeRefused,
+    change_status,
+    create_campaign,
+    provinces,
+    update_campaign,
+)
+from ...services.progress import campaign_progress
+from ...forms.manage import CampaignForm, StatusForm
+from ...months import month_start
+from ...regions import regency_name
+from . import MANAGE, bp, campaign_for, csv_download
+
+
+def _settings(form: CampaignForm) -> CampaignSettings:
+    from ...services.campaigns import parse_regions
+
+    return CampaignSettings(
+        name=form.name.data, story=form.story.data or "", target_workers=form.target_workers.data,
+        term_months=form.term_months.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+        designations=[Designation(v) for v in form.designations.data or []],
+        mustahik_only=form.mustahik_only.data,
+        occupations=(form.eligible_occupations.data or "").split(","),
+        regions=parse_regions(form.region_lines.data or ""))
+
+
+def _field_for(form: CampaignForm, name: str):
+    """Return the form field a settings error belongs to."""
+    return getattr(form, {"regions": "region_lines", "occupations": "eligible_occupations"}.get(name, name), form.name)
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+def new_campaign():
+    """Create a campaign (admins and managers)."""
+    if current_user.role not in (Role.admin, Role.manager):
+        abort(403)
+    form = CampaignForm()
+    if form.validate_on_submit():
+        try:
+            if not form.slug.data:
+                raise CampaignInvalid("slug", "is required")
+            campaign = create_campaign(form.slug.data, _settings(form), user=current_user)
+        except CampaignInvalid as exc:
+            _field_for(form, exc.field).errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Campaign created as a draft. Open it when it is ready."))
+            return redirect(url_for("manage.dashboard", slug=campaign.slug))
+    return render_template("manage/campaign_form.html", form=form, campaign=None, provinces=provinces())
+
+
+@bp.route("/campaigns/<slug>/edit", methods=["GET", "POST"])
+def edit_campaign(slug):
+    """Edit a campaign's settings, regions and eligibility."""
+    campaign = campaign_for(slug, MANAGE)
+    form = CampaignForm(obj=campaign)
+    if request.method == "GET":
+        form.designations.data = [d.value for d in campaign.designations]
+        form.eligible_occupations.data = ", ".join(campaign.occupations)
+        form.region_lines.data = "\n".join(
+            f"{r.code}: {r.target_workers}" if r.target_workers else r.code for r in campaign.regions)
+    if form.validate_on_submit():
+        try:
+            update_campaign(campaign, _settings(form), user=current_user)
+        except CampaignInvalid as exc:
+            db.session.rollback()
+            _field_for(form, exc.field).errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Campaign saved."))
+            return redirect(url_for("manage.dashboard", slug=campaign.slug))
+    return render_template("manage/campaign_form.html", form=form, campaign=campaign, provinces=provinces())
+
+
+@bp.post("/campaigns/<slug>/status")
+def campaign_status(slug):
+    """Open, pause or close a campaign."""
+    campaign = campaign_for(slug, MANAGE)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            change_status(campaign, CampaignStatus(form.status.data), user=current_user)
+        except StatusChangeRefused:
+            flash(_("That status change is not possible."))
+        else:
+            db.session.commit()
+            flash(_("The campaign is now %(status)s.", status=form.status.data))
+    return redirect(url_for("manage.dashboard", slug=campaign.slug))
+
+
+@bp.get("/campaigns/<slug>")
+def dashboard(slug):
+    """Show a campaign's progress, regions, money, lapsing workers and recent activity."""
+    campaign = campaign_for(slug, MANAGE)
+    funders = dash.money_by_funder(campaign)
+    return render_template(
+        "manage/dashboard.html", campaign=campaign, progress=campaign_progress(campaign),
+        regions=dash.region_table(campaign), money=dash.money_by_designation(campaign),
+        funders=[(f, dash.worker_equivalent(campaign, f.net_idr)) for f in funders],
+        lapsing=dash.lapsing_workers(campaign, limit=20), activity=dash.recent_activity(campaign),
+        charts=dash.charts(campaign), status_form=StatusForm(), next_status=_next_statuses(campaign.status))
+
+
+def _next_statuses(status: CampaignStatus) -> list[CampaignStatus]:
+    from ...services.campaigns import STATUS_TRANSITIONS
+
+    return sorted(STATUS_TRANSITIONS[status], key=lambda s: list(CampaignStatus).index(s))
+
+
+EXPORTS = ("regions", "funders", "lapsing", "progress")
+
+
+@bp.get("/campaigns/<slug>/export/<name>.csv")
+def export(slug, name):
+    """Download one of the dashboard's tables as CSV."""
+    campaign = campaign_for(slug, MANAGE)
+    if name not in EXPORTS:
+        abort(404)
+    if name == "regions":
+        text = staff.write_csv(
+            ("regency_code", "regency_name", "target_workers", "registered", "waiting", "funded", "protected"),
+            ((r.code, r.name, r.target or "", r.registered, r.waiting, r.funded, r.protected)
+             for r in dash.region_table(campaign)))
+    elif name == "funders":
+        text = staff.write_csv(
+            ("funder", "designation", "gifts", "received_idr", "refunded_idr", "net_idr", "workers_for_term"),
+            ((f.funder or "individual donors", f.designation.value, f.gifts, f.received_idr, f.refunded_idr,
+              f.net_idr, dash.worker_equivalent(campaign, f.net_idr)) for f in dash.money_by_funder(campaign)))
+    elif name == "progress":
+        text = staff.write_csv(("month", "workers_funded", "workers_protected"),
+                               ((month_start(m).strftime("%Y-%m"), f, p)
+                                for m, f, p in dash.coverage_over_time(campaign)))
+    else:
+        lapsing = dash.lapsing_workers(campaign, limit=None)
+        text = staff.write_csv(
+            ("worker", "display_name", "regency_code", "regency_name", "kpj", "covered_until"),
+            ((w.public_id, w.display_name, w.regency_code, regency_name(w.regency_code), w.kpj or "",
+              month_start(m + 1).replace(day=1) - dt.timedelta(days=1)) for w, m in lapsing.sample))
+        audit.record_action("dashboard.export", user=current_user, campaign=campaign, subject="lapsing",
+                            detail=f"{lapsing.workers} workers")
+        db.session.commit()
+    return csv_download(text, f"{campaign.slug}-{name}.csv")

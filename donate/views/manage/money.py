@@ -1,0 +1,106 @@
+"""Money in without a card, allocation of the pool, gifts and refunds."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ...extensions import db
+from ...forms.manage import FUNDING_SOURCES, AllocateForm, FundingForm, RefundForm
+from ...models import Designation, Donation, Payment, PaymentState
+from ...regions import regency_name
+from ...services import manage as staff, manage_dashboard as dash
+from ...services.donations import DonationRefused, RefundRefused
+from . import MANAGE, bp, campaign_for
+
+
+@bp.route("/campaigns/<slug>/funding", methods=["GET", "POST"])
+def funding(slug):
+    """Record institutional or offline money (transfer, APBD, DBH Sawit, CSR) into the pool."""
+    campaign = campaign_for(slug, MANAGE)
+    form = FundingForm()
+    form.designation.choices = [(d.value, label) for d, label in
+                                zip(Designation, [c[1] for c in form.designation.choices])
+                                if d in campaign.designations]
+    if form.validate_on_submit():
+        try:
+            staff.record_institutional_funding(
+                campaign, form.amount_idr.data, user=current_user, funder=form.funder.data,
+                designation=Designation(form.designation.data), reference=form.reference.data,
+                source=dict(FUNDING_SOURCES).get(form.source.data, form.source.data))
+        except DonationRefused as exc:
+            db.session.rollback()
+            form.amount_idr.errors = list(form.amount_idr.errors) + [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("Funding recorded: it is in the pool, ready to allocate."))
+            return redirect(url_for("manage.allocation", slug=campaign.slug))
+    return render_template("manage/funding.html", campaign=campaign, form=form,
+                           funders=dash.money_by_funder(campaign))
+
+
+@bp.get("/campaigns/<slug>/allocation")
+def allocation(slug):
+    """Preview what allocating the pool would do; show the pool and the waitlist."""
+    campaign = campaign_for(slug, MANAGE)
+    preview = staff.preview_allocation(campaign)
+    total, head, per_region = dash.waitlist(campaign)
+    return render_template("manage/allocation.html", campaign=campaign, preview=preview, form=AllocateForm(),
+                           waiting=total, head=head, waiting_regions=per_region, regency_name=regency_name)
+
+
+@bp.post("/campaigns/<slug>/allocation")
+def allocate(slug):
+    """Allocate the pool now."""
+    campaign = campaign_for(slug, MANAGE)
+    form = AllocateForm()
+    if not form.validate_on_submit():
+        flash(_("Tick the box to confirm you checked the preview."))
+        return redirect(url_for("manage.allocation", slug=campaign.slug))
+    runs = staff.run_allocation(campaign, user=current_user)
+    db.session.commit()
+    flash(_("Allocated: %(workers)s workers, %(months)s months.", workers=sum(r.workers for r in runs),
+            months=sum(r.months for r in runs)) if runs else _("Nothing to allocate."))
+    return redirect(url_for("manage.allocation", slug=campaign.slug))
+
+
+PAGE_SIZE = 50
+
+
+@bp.get("/campaigns/<slug>/gifts")
+def gifts(slug):
+    """List the campaign's paid gifts, with refunds and disputes."""
+    campaign = campaign_for(slug, MANAGE)
+    state = request.args.get("state", "")
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = (sa.select(Payment).join(Donation, Donation.id == Payment.donation_id)
+             .where(Donation.campaign_id == campaign.id,
+                    Payment.state.in_([PaymentState.paid, PaymentState.refunded, PaymentState.disputed])))
+    if state in {s.value for s in PaymentState}:
+        query = query.where(Payment.state == PaymentState(state))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    payments = db.session.scalars(query.order_by(Payment.id.desc())
+                                  .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return render_template("manage/gifts.html", campaign=campaign, payments=payments, state=state, page=page,
+                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), total=total)
+
+
+@bp.route("/campaigns/<slug>/gifts/<int:payment_id>/refund", methods=["GET", "POST"])
+def refund(slug, payment_id):
+    """Refund a gift fully or partly, out of the pool, or explain why not."""
+    campaign = campaign_for(slug, MANAGE)
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.donation.campaign_id != campaign.id:
+        abort(404)
+    form = RefundForm()
+    if form.validate_on_submit():
+        try:
+            amount = staff.refund_gift(payment, form.amount_idr.data, user=current_user, reason=form.reason.data)
+        except RefundRefused as exc:
+            db.session.rollback()
+            form.amount_idr.errors = list(form.amount_idr.errors) + [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("Refunded %(amount)s.", amount=f"Rp {amount:,}".replace(",", ".")))
+            return redirect(url_for("manage.gifts", slug=campaign.slug))
+    return render_template("manage/refund.html", campaign=campaign, payment=payment, form=form)

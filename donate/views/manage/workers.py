@@ -1,0 +1,172 @@
+"""The worker registry: search, register one, upload many, verify or reject."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from stdnum.id import nik as stdnum_nik
+
+from ...crypto import vault
+from ...extensions import db
+from ...forms.manage import ConfirmForm, NikLookupForm, UploadForm, WorkerForm, WorkerSearchForm, WorkerUpdateForm
+from ...models import CoverageMonth, Verification, Worker
+from ...regions import regency_name
+from ...services import manage as staff
+from ...services.imports import ImportFileInvalid
+from ...services.workers import WorkerInvalid, check_worker
+from . import REGISTER, bp, campaign_for, csv_download
+
+PAGE_SIZE = 50
+#: Enough to verify a partner's whole list page by page.
+MAX_PAGE_SIZE = 500
+
+
+def _search(campaign, form: WorkerSearchForm):
+    """Return the query of the registry search."""
+    query = sa.select(Worker).where(Worker.campaign_id == campaign.id)
+    if form.name.data:
+        words = form.name.data.split()
+        for word in words:
+            query = query.where(Worker.full_name.ilike(f"%{word.replace('%', '').replace('_', '')}%"))
+    if form.regency.data:
+        query = query.where(Worker.regency_code == form.regency.data.strip())
+    state = form.state.data
+    if state in ("pending", "verified", "rejected"):
+        query = query.where(Worker.verification == Verification(state))
+    elif state == "flagged":
+        query = query.where(Worker.flag_reason.is_not(None))
+    elif state == "no-consent":
+        query = query.where(Worker.consent_at.is_(None))
+    return query
+
+
+@bp.get("/campaigns/<slug>/workers")
+def workers(slug):
+    """Search the campaign's workers by NIK, name, regency or state."""
+    campaign = campaign_for(slug, REGISTER)
+    form = WorkerSearchForm(request.args)
+    form.validate()
+    page = max(request.args.get("page", 1, type=int), 1)
+    per_page = min(max(request.args.get("per_page", PAGE_SIZE, type=int), 10), MAX_PAGE_SIZE)
+    query = _search(campaign, form)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    found = db.session.scalars(query.order_by(Worker.registered_at.desc(), Worker.id.desc())
+                               .offset((page - 1) * per_page).limit(per_page)).all()
+    return render_template("manage/workers.html", campaign=campaign, form=form, workers=found, total=total,
+                           page=page, pages=max((total + per_page - 1) // per_page, 1),
+                           masked={w.id: staff.masked_nik(w) for w in found}, regency_name=regency_name,
+                           can_manage=staff.can_manage(current_user, campaign), verify_form=ConfirmForm(),
+                           nik_form=NikLookupForm())
+
+
+@bp.post("/campaigns/<slug>/workers/find")
+def find_worker(slug):
+    """Open the worker with this exact NIK, found through the keyed hash."""
+    campaign = campaign_for(slug, REGISTER)
+    form = NikLookupForm()
+    if form.validate_on_submit():
+        found = db.session.scalar(sa.select(Worker).where(
+            Worker.campaign_id == campaign.id,
+            Worker.nik_hash == vault().lookup_hash(stdnum_nik.compact(form.nik.data))))
+        if found is not None:
+            return redirect(url_for("manage.worker", slug=campaign.slug, public_id=found.public_id))
+    flash(_("No worker of this campaign has that NIK."))
+    return redirect(url_for("manage.workers", slug=campaign.slug))
+
+
+@bp.post("/campaigns/<slug>/workers/verify")
+def verify_workers(slug):
+    """Verify the pending workers ticked in the registry."""
+    campaign = campaign_for(slug, REGISTER)
+    if ConfirmForm().validate_on_submit():
+        count = staff.verify_workers(campaign, request.form.getlist("worker"), user=current_user)
+        db.session.commit()
+        flash(_("%(count)s workers verified.", count=count))
+    return redirect(url_for("manage.workers", slug=campaign.slug, state="pending"))
+
+
+@bp.route("/campaigns/<slug>/workers/new", methods=["GET", "POST"])
+def new_worker(slug):
+    """Register one worker by form, with the same checks as a CSV row."""
+    campaign = campaign_for(slug, REGISTER)
+    form = WorkerForm()
+    if form.validate_on_submit():
+        raw = {name: (field.data if isinstance(field.data, str) else "") for name, field in form._fields.items()}
+        raw["mustahik"] = "ya" if form.mustahik.data else "tidak"
+        raw["consent"] = "ya" if form.consent.data else "tidak"
+        try:
+            worker = staff.register_one(campaign, check_worker(raw), user=current_user,
+                                        verified=form.verified.data)
+        except WorkerInvalid as exc:
+            db.session.rollback()
+            field = getattr(form, exc.field if exc.field != "mustahik" else "mustahik", None) or form.nik
+            field.errors = list(field.errors) + [exc.message]
+        else:
+            db.session.commit()
+            flash(_("Worker registered."))
+            return redirect(url_for("manage.worker", slug=campaign.slug, public_id=worker.public_id))
+    return render_template("manage/worker_form.html", campaign=campaign, form=form)
+
+
+@bp.route("/campaigns/<slug>/workers/upload", methods=["GET", "POST"])
+def upload_workers(slug):
+    """Upload a worker CSV: every bad row reported with its line; nothing imported unless asked to skip them."""
+    campaign = campaign_for(slug, REGISTER)
+    form = UploadForm()
+    result = None
+    file_error = None
+    if form.validate_on_submit():
+        try:
+            result = staff.upload_workers(campaign, form.file.data.read(), user=current_user,
+                                          verified=not form.pending.data, skip_invalid=form.skip_invalid.data)
+        except ImportFileInvalid as exc:
+            db.session.rollback()
+            file_error = str(exc)
+        else:
+            # Nothing was imported when rows were bad and not skipped; the rejected rows are kept either way.
+            db.session.commit()
+    return render_template("manage/upload.html", campaign=campaign, form=form, result=result,
+                           file_error=file_error)
+
+
+@bp.get("/campaigns/<slug>/workers/rejected/<token>.csv")
+def rejected_rows(slug, token):
+    """Download the rejected rows of an upload with their line and reason."""
+    campaign = campaign_for(slug, REGISTER)
+    content = staff.rejected_rows_csv(campaign, token)
+    if content is None:
+        abort(404)
+    return csv_download(content, f"{campaign.slug}-rejected-rows.csv")
+
+
+@bp.route("/campaigns/<slug>/workers/<public_id>", methods=["GET", "POST"])
+def worker(slug, public_id):
+    """Show a worker; verify or reject, record consent, mark mustahik, set priority."""
+    campaign = campaign_for(slug, REGISTER)
+    item = db.session.scalar(sa.select(Worker).where(Worker.public_id == public_id,
+                                                     Worker.campaign_id == campaign.id))
+    if item is None:
+        abort(404)
+    form = WorkerUpdateForm(obj=item)
+    if request.method == "GET":
+        form.verification.data = item.verification.value
+        form.mustahik.data = item.is_mustahik
+        form.consent.data = item.consent_at is not None
+        form.reason.data = item.flag_reason if item.verification == Verification.rejected else ""
+    if form.validate_on_submit():
+        try:
+            changes = staff.update_worker(
+                item, user=current_user, verification=Verification(form.verification.data),
+                reason=form.reason.data or "", is_mustahik=form.mustahik.data, consent=form.consent.data,
+                priority=form.priority.data or 0, clear_flag=form.clear_flag.data)
+        except staff.WorkerUpdateRefused as exc:
+            db.session.rollback()
+            form.reason.errors = list(form.reason.errors) + [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("Saved.") if changes else _("Nothing changed."))
+            return redirect(url_for("manage.worker", slug=campaign.slug, public_id=item.public_id))
+    months = db.session.scalars(sa.select(CoverageMonth).where(CoverageMonth.worker_id == item.id)
+                                .order_by(CoverageMonth.month)).all()
+    return render_template("manage/worker.html", campaign=campaign, worker=item, form=form, months=months,
+                           masked=staff.masked_nik(item), regency_name=regency_name)

@@ -1,0 +1,137 @@
+"""The manager pages do what they say: forms, masking, refusals, exports, the audit log."""
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from donate.extensions import db
+from donate.models import AuditEvent, Campaign, CampaignStatus, Designation, Role, User, Verification, Worker
+from donate.months import current_month
+from donate.services import manage as staff
+from donate.services.remittance import create_batch
+from donate.services.workers import worker_nik
+from tests.manage_helpers import login, staff_user, user
+
+
+def test_a_manager_creates_edits_and_opens_a_campaign(app, client):
+    manager = user("amil@example.org", Role.manager)
+    db.session.commit()
+    login(client, manager)
+    response = client.post("/manage/campaigns/new", data={
+        "slug": "baznas-kalbar", "name": "BAZNAS Kalbar", "target_workers": "3533", "term_months": "6",
+        "designations": ["zakat", "infak"], "mustahik_only": "y", "eligible_occupations": "nelayan, petani",
+        "region_lines": "6171: 2000\n6172"})
+    assert response.status_code == 302
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == "baznas-kalbar"))
+    assert campaign.status == CampaignStatus.draft
+    assert [(r.code, r.target_workers) for r in campaign.regions] == [("6171", 2000), ("6172", None)]
+
+    page = client.get("/manage/campaigns/baznas-kalbar/edit").get_data(as_text=True)
+    assert "6171: 2000" in page and "Pontianak" in page
+    bad = client.post("/manage/campaigns/baznas-kalbar/edit", data={
+        "name": "BAZNAS Kalbar", "target_workers": "3533", "term_months": "6", "designations": ["zakat"],
+        "region_lines": "9999"})
+    assert bad.status_code == 200 and "9999" in bad.get_data(as_text=True)
+    client.post("/manage/campaigns/baznas-kalbar/status", data={"status": "open"})
+    db.session.refresh(campaign)
+    assert campaign.status == CampaignStatus.open
+
+
+def test_registry_search_finds_by_nik_and_masks_it(app, client, make):
+    campaign = make.campaign()
+    workers = make.workers(campaign, 3)
+    verifier = staff_user("v@example.org", Role.verifier, campaign)
+    db.session.commit()
+    login(client, verifier)
+    nik = worker_nik(workers[1])
+    found = client.post("/manage/campaigns/test-campaign/workers/find", data={"nik": nik[:6] + " " + nik[6:]})
+    assert found.status_code == 302 and nik not in found.location
+    detail = client.get(found.location).get_data(as_text=True)
+    assert workers[1].full_name in detail
+    assert nik not in detail and "••••••••••••" + nik[-4:] in detail
+    listing = client.get("/manage/campaigns/test-campaign/workers?name=uji").get_data(as_text=True)
+    assert all(w.full_name in listing for w in workers)
+    assert nik not in listing and nik[-4:] in listing
+    missing = client.post("/manage/campaigns/test-campaign/workers/find", data={"nik": "1471010101010001"},
+                          follow_redirects=True)
+    assert "Tidak ada pekerja" in missing.get_data(as_text=True)
+
+
+def test_registering_and_rejecting_by_form(app, client, make):
+    campaign = make.campaign()
+    verifier = staff_user("v@example.org", Role.verifier, campaign)
+    db.session.commit()
+    login(client, verifier)
+    row = make.csv_row()
+    bad = client.post("/manage/campaigns/test-campaign/workers/new", data={**row, "nik": "1234567890123456"})
+    assert bad.status_code == 200 and "not a valid NIK" in bad.get_data(as_text=True)
+    good = client.post("/manage/campaigns/test-campaign/workers/new",
+                       data={**row, "mustahik": "y", "consent": "y"})
+    assert good.status_code == 302
+    url = good.location
+    refused = client.post(url, data={"verification": "rejected", "reason": "", "priority": "0"})
+    assert "reason" in refused.get_data(as_text=True)
+    client.post(url, data={"verification": "rejected", "reason": "KTP palsu", "priority": "0", "consent": "y"})
+    worker = db.session.scalars(sa.select(Worker)).one()
+    assert worker.verification == Verification.rejected and worker.flag_reason == "KTP palsu"
+    actions = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["worker.register", "worker.reject"]
+
+
+def test_refund_refused_is_explained(app, client, make):
+    campaign = make.campaign()
+    make.worker(campaign)
+    gift = make.paid_gift(campaign, 6 * 16_800, designation=Designation.infak)
+    manager = staff_user("m@example.org", Role.manager, campaign)
+    staff.run_allocation(campaign, user=manager)
+    create_batch(campaign, current_month(), current_month() + 11, user=manager)
+    db.session.commit()
+    login(client, manager)
+    page = client.post(f"/manage/campaigns/test-campaign/gifts/{gift.payments[0].id}/refund",
+                       data={"amount_idr": "", "reason": "donor asked"})
+    assert page.status_code == 200 and "sent to BPJS" in page.get_data(as_text=True)
+
+
+def test_dashboard_exports_and_audit_scope(app, client, make):
+    campaign, other = make.campaign(regions=(("1402", 10),)), make.campaign("other")
+    make.workers(campaign, 2, regency_code="1402")
+    manager = staff_user("m@example.org", Role.manager, campaign)
+    staff.record_institutional_funding(campaign, 2 * 6 * 16_800, user=manager, funder="DBH Sawit Riau",
+                                       designation=Designation.csr, reference="DBH-1", source="DBH Sawit")
+    staff.run_allocation(campaign, user=manager, today=dt.date.today() - dt.timedelta(days=160))
+    admin = user("admin@example.org", Role.admin)
+    staff.change_role(user("x@example.org", Role.donor), Role.verifier, actor=admin)
+    staff.assign_staff(other, admin, actor=admin)
+    db.session.commit()
+    login(client, manager)
+    regions = client.get("/manage/campaigns/test-campaign/export/regions.csv").get_data(as_text=True)
+    assert "1402,Indragiri Hulu,10,2,0,2,0" in regions
+    funders = client.get("/manage/campaigns/test-campaign/export/funders.csv").get_data(as_text=True)
+    assert "DBH Sawit Riau,csr,1,201600,0,201600,2" in funders
+    lapsing = client.get("/manage/campaigns/test-campaign/export/lapsing.csv").get_data(as_text=True)
+    assert len(lapsing.strip().splitlines()) == 3
+    assert client.get("/manage/campaigns/test-campaign/export/secrets.csv").status_code == 404
+    dashboard = client.get("/manage/campaigns/test-campaign").get_data(as_text=True)
+    assert "funding.record" in dashboard and "DBH Sawit Riau" in dashboard
+
+    log = client.get("/manage/audit").get_data(as_text=True)
+    assert "<td>dashboard.export</td>" in log
+    assert "<td>user.role</td>" not in log and "assigned to other" not in log
+    login(client, admin)
+    log = client.get("/manage/audit?action=user.role").get_data(as_text=True)
+    assert "donor -&gt; verifier" in log and "<td>funding.record</td>" not in log
+
+
+def test_admin_changes_roles_and_assignments(app, client, make):
+    campaign = make.campaign()
+    admin = user("admin@example.org", Role.admin)
+    person = user("p@example.org", Role.donor)
+    db.session.commit()
+    login(client, admin)
+    client.post(f"/manage/users/{person.id}", data={"role-role": "verifier"})
+    client.post(f"/manage/users/{person.id}", data={"assign-campaign": "test-campaign", "assign-assign": "add"})
+    db.session.expire_all()
+    person = db.session.get(User, person.id)
+    assert person.role == Role.verifier and staff.can_register(person, campaign)
+    own = client.post(f"/manage/users/{admin.id}", data={"role-role": "donor"}, follow_redirects=True)
+    assert "own admin role" in own.get_data(as_text=True)
