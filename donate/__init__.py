@@ -52,9 +52,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (register the tables with the metadata)
     from .views import api, auth, donor, public, sandbox, webhooks
+    from .views import embed, privacy, status, transparency
     from .views import manage
 
-    for module in (public, api, webhooks, sandbox, auth, donor, manage):
+    for module in (public, api, webhooks, sandbox, auth, donor, status, privacy, embed, transparency, manage):
         app.register_blueprint(module.bp)
     cli.init_app(app)
 

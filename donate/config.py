@@ -24,6 +24,9 @@ class Defaults:
     STRIPE_API_BASE = ""
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Status look-ups per client, and per worker asked about (keyed by a hash of the NIK or KPJ).
+    STATUS_RATELIMIT_CLIENT = "10 per minute;60 per hour"
+    STATUS_RATELIMIT_WORKER = "5 per 10 minutes;20 per day"
     #: Minutes a named worker stays reserved for a donor during checkout.
     HOLD_MINUTES = 30
     #: Used for production safety checks (the sandbox refuses to run there).

@@ -30,5 +30,8 @@ __all__ = [
     "Verification", "Worker",
 ]
 __all__ += ["OutboxMessage", "Receipt", "Subscription", "SubscriptionState"]
+from .status import PrivacyRequest, PrivacyRequestKind, StatusLink  # noqa: E402
+
+__all__ += ["PrivacyRequest", "PrivacyRequestKind", "StatusLink"]
 __all__ += ["Acknowledgement", "AuditEvent", "BatchState", "RejectedRowsFile", "RemittanceBatch",
             "campaign_staff"]

@@ -1,15 +1,34 @@
 """The read-only JSON API under /api/v1/."""
 
+import datetime as dt
+
 import sqlalchemy as sa
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request, url_for
 
 from ..extensions import csrf, db
 from ..models import Campaign, CampaignStatus
+from ..openapi import openapi_document
+from ..services import status as status_service
 from ..services.progress import campaign_progress
 from .public import get_campaign
+from .status import client_limit, retry_after_seconds, worker_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+
+#: Endpoints any site may read from a browser (the status look-up is not among them).
+PUBLIC_READ = {"api.campaigns", "api.campaign", "api.openapi"}
+
+
+@bp.after_request
+def cors(response):
+    """Open the read-only endpoints to every origin."""
+    if request.endpoint in PUBLIC_READ:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+    return response
+
+
 #: DESIGN "JSON API": the campaign fields others rely on; the pages may use more of the progress.
 CAMPAIGN_FIELDS = (
     "slug", "name", "target_workers", "term_months", "workers_registered", "workers_waiting",
@@ -37,6 +56,52 @@ def campaigns():
 def campaign(slug):
     """Return one campaign's progress."""
     return jsonify(_campaign_json(get_campaign(slug)))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """Describe this API in OpenAPI 3.1."""
+    return jsonify(openapi_document(url_for("api.campaigns", _external=True).rsplit("/", 1)[0]))
+
+
+@bp.post("/status")
+@client_limit
+@worker_limit
+def status():
+    """Answer whether a worker is protected, by NIK and name or by KPJ and birth date."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(error="invalid_request", message="send a JSON object"), 400
+    try:
+        if "nik" in data:
+            query = {"nik": _text(data, "nik"), "full_name": _text(data, "full_name")}
+        else:
+            try:
+                birth_date = dt.date.fromisoformat(_text(data, "birth_date"))
+            except ValueError:
+                raise status_service.StatusQueryInvalid("birth_date", "use the form YYYY-MM-DD") from None
+            query = {"kpj": _text(data, "kpj"), "birth_date": birth_date}
+        answer = status_service.check_status(**query)
+    except status_service.StatusQueryInvalid as exc:
+        return jsonify(error="invalid_request", field=exc.field, message=exc.message), 400
+    response = jsonify(answer.as_json())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _text(data: dict, name: str) -> str:
+    """Return a required string member of the request or raise ``StatusQueryInvalid``."""
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise status_service.StatusQueryInvalid(name, "is required (a string)")
+    return value
+
+
+@bp.errorhandler(429)
+def too_many(error):
+    """Answer over-the-limit look-ups in JSON with the wait."""
+    seconds = retry_after_seconds()
+    return jsonify(error="rate_limited", retry_after=seconds), 429, {"Retry-After": str(seconds)}
 
 
 @bp.errorhandler(404)

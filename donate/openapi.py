@@ -1,0 +1,177 @@
+"""The OpenAPI 3.1 description of the JSON API under /api/v1/ (tests check it against real responses)."""
+
+from .services.status import NEAR_IN_QUEUE
+
+
+def _nullable(schema: dict) -> dict:
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+DATE = {"type": "string", "format": "date"}
+MONEY = {"type": "integer", "description": "Whole rupiah."}
+COUNT = {"type": "integer", "minimum": 0}
+
+REGION = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["code", "name", "target_workers", "workers_funded"],
+    "properties": {
+        "code": {"type": "string", "pattern": r"^\d{4}$", "description": "Regency code (kabupaten/kota)."},
+        "name": {"type": "string"},
+        "target_workers": {"type": ["integer", "null"], "minimum": 1,
+                           "description": "Workers to fund in the regency; null means no regional cap."},
+        "workers_funded": COUNT,
+    },
+}
+
+CAMPAIGN = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["slug", "name", "target_workers", "term_months", "workers_registered",
+                 "workers_waiting", "workers_funded", "workers_protected", "worker_months_funded",
+                 "raised_idr", "allocated_idr", "pool_balance_idr", "donors", "premium_idr", "regions"],
+    "properties": {
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "status": {"type": "string", "enum": ["open", "paused", "closed"]},
+        "target_workers": {"type": "integer", "minimum": 1},
+        "term_months": {"type": "integer", "minimum": 1, "maximum": 12,
+                        "description": "Months each new worker is funded for."},
+        "workers_registered": COUNT,
+        "workers_waiting": {**COUNT, "description": "Verified workers waiting for a sponsor."},
+        "workers_funded": {**COUNT, "description": "Workers with at least the campaign's term funded."},
+        "workers_protected": {**COUNT, "description": "Workers whose current month BPJS has accepted."},
+        "worker_months_funded": COUNT,
+        "raised_idr": {**MONEY, "description": "Money received, less refunds."},
+        "allocated_idr": {**MONEY, "description": "Spent on premiums (allocated or sent to BPJS)."},
+        "pool_balance_idr": {**MONEY, "description": "Received but not yet matched to workers."},
+        "donors": COUNT,
+        "premium_idr": {**MONEY, "description": "Base premium (JKK + JKM) per worker per month."},
+        "regions": {"type": "array", "items": {"$ref": "#/components/schemas/Region"}},
+    },
+}
+
+STATUS_QUERY = {
+    "oneOf": [
+        {"type": "object", "required": ["nik", "full_name"], "additionalProperties": False,
+         "properties": {"nik": {"type": "string", "description": "16-digit NIK."},
+                        "full_name": {"type": "string", "description": "Name as on the KTP; case and spaces are ignored."}}},
+        {"type": "object", "required": ["kpj", "birth_date"], "additionalProperties": False,
+         "properties": {"kpj": {"type": "string", "description": "11-digit BPJS Ketenagakerjaan card number."},
+                        "birth_date": DATE}},
+    ],
+}
+
+STATUS_ANSWER = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["status", "name_masked", "campaign", "protected_from", "protected_until", "funded_from",
+                 "funded_until", "lapsed_on", "arrears_until", "membership_ended", "queue", "kpj_masked",
+                 "programs", "sponsors"],
+    "properties": {
+        "status": {"type": "string", "enum": ["protected", "funded", "waiting", "lapsed", "not_found"],
+                   "description": "not_found is also the answer to a known NIK with the wrong name."},
+        "name_masked": _nullable({"type": "string", "description": "Initials only, e.g. 'B*** S******'."}),
+        "campaign": {"oneOf": [
+            {"type": "null"},
+            {"type": "object", "additionalProperties": False, "required": ["slug", "name"],
+             "properties": {"slug": {"type": "string"}, "name": {"type": "string"}}},
+        ]},
+        "protected_from": _nullable(DATE),
+        "protected_until": _nullable(DATE),
+        "funded_from": _nullable(DATE),
+        "funded_until": _nullable(DATE),
+        "lapsed_on": _nullable({**DATE, "description": "Last day of cover of a lapsed worker."}),
+        "arrears_until": _nullable({**DATE, "description": "Last day the missed months can still be paid."}),
+        "membership_ended": {"type": "boolean"},
+        "queue": {"type": ["string", "null"], "enum": ["verifying", "needs_attention", "soon", "later", None],
+                  "description": f"Rough place on the waitlist: 'soon' is among the first {NEAR_IN_QUEUE}."},
+        "kpj_masked": _nullable({"type": "string"}),
+        "programs": {"type": "array", "items": {"type": "string", "enum": ["jkk", "jkm"]}},
+        "sponsors": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["name", "kind"],
+            "properties": {"name": {"type": "string", "description": "As the donor chose to appear ('Hamba Allah')."},
+                           "kind": {"type": "string", "enum": ["sponsor", "pool"]}}}},
+    },
+}
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}, "field": {"type": "string"}, "message": {"type": "string"}},
+}
+
+RATE_LIMITED = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["error", "retry_after"],
+    "properties": {"error": {"type": "string", "const": "rate_limited"},
+                   "retry_after": {"type": "integer", "minimum": 1, "description": "Seconds to wait."}},
+}
+
+
+def _json(ref: str, description: str, **extra) -> dict:
+    return {"description": description, **extra,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+CORS_HEADER = {"Access-Control-Allow-Origin": {"schema": {"type": "string"}, "description": "Always '*'."}}
+
+
+def openapi_document(server_url: str) -> dict:
+    """Return the OpenAPI document with ``server_url`` as the API's base."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Lindungi API",
+            "version": "1.0.0",
+            "description": "Progress of campaigns that pay BPJS Ketenagakerjaan premiums (JKK + JKM) for "
+                           "informal workers, and the workers' status check. Read-only endpoints allow "
+                           "any origin (CORS).",
+        },
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/campaigns": {"get": {
+                "operationId": "listCampaigns",
+                "summary": "Every public campaign with its progress",
+                "responses": {"200": {
+                    "description": "The campaigns.", "headers": CORS_HEADER,
+                    "content": {"application/json": {"schema": {
+                        "type": "array", "items": {"$ref": "#/components/schemas/Campaign"}}}}}},
+            }},
+            "/campaigns/{slug}": {"get": {
+                "operationId": "getCampaign",
+                "summary": "One campaign's progress",
+                "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": _json("Campaign", "The campaign.", headers=CORS_HEADER),
+                    "404": _json("Error", "No public campaign has this slug."),
+                },
+            }},
+            "/status": {"post": {
+                "operationId": "checkStatus",
+                "summary": "Whether a worker is protected",
+                "description": "Give the NIK and the name as on the KTP, or the KPJ number and the birth "
+                               "date. An unknown worker and a wrong name get the same answer. Rate limited "
+                               "per client and per worker asked about.",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/StatusQuery"}}}},
+                "responses": {
+                    "200": _json("StatusAnswer", "The worker's status (or not_found)."),
+                    "400": _json("Error", "Malformed query (not a NIK, not a KPJ, bad date, missing field)."),
+                    "429": _json("RateLimited", "Too many look-ups; try again later.", headers={
+                        "Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait."}}),
+                },
+            }},
+            "/openapi.json": {"get": {
+                "operationId": "getOpenAPI",
+                "summary": "This document",
+                "responses": {"200": {"description": "The OpenAPI document.", "headers": CORS_HEADER,
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}},
+            }},
+        },
+        "components": {"schemas": {
+            "Campaign": CAMPAIGN, "Region": REGION, "StatusQuery": STATUS_QUERY,
+            "StatusAnswer": STATUS_ANSWER, "Error": ERROR, "RateLimited": RATE_LIMITED,
+        }},
+    }

@@ -1,0 +1,209 @@
+"""Status check for workers and families, personal status links, and managers' printable cards.
+
+Nothing here puts a NIK in a URL, a log line or an error page: look-ups are
+POSTed, the NIK field is never filled back in, and rate limits are keyed by a
+keyed hash of the NIK.
+"""
+
+import time
+
+import segno
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from ..extensions import db, limiter
+from ..forms.status import KpjStatusForm, NikStatusForm
+from ..models import Campaign, Role, StatusLink, Worker
+from ..services import status as service
+
+bp = Blueprint("status", __name__, url_prefix="/status")
+
+#: Cards on one printed sheet.
+CARDS_PER_PAGE = 24
+
+
+def _worker_key() -> str:
+    """Rate-limit key for the worker asked about: a keyed hash of the NIK or KPJ, else the client."""
+    data = request.get_json(silent=True) if request.is_json else request.form
+    if not hasattr(data, "get"):
+        data = {}
+    key = service.rate_limit_key(nik=str(data.get("nik") or ""), kpj=str(data.get("kpj") or ""))
+    return key or "client:" + (request.remote_addr or "")
+
+
+#: Look-ups per client (shared by the page and the API).
+client_limit = limiter.shared_limit(lambda: current_app.config["STATUS_RATELIMIT_CLIENT"], scope="status-client")
+#: Look-ups per worker asked about, whoever asks.
+worker_limit = limiter.shared_limit(lambda: current_app.config["STATUS_RATELIMIT_WORKER"], scope="status-worker",
+                                    key_func=_worker_key)
+
+
+def retry_after_seconds() -> int:
+    """Return how long until the breached rate limit lets the client try again."""
+    breached = limiter.current_limit
+    if breached is None:
+        return 60
+    return max(1, int(breached.reset_at - time.time()))
+
+
+@bp.after_request
+def private(response):
+    """Keep status answers out of caches, search engines, referrers and other sites' frames."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+@bp.errorhandler(429)
+def too_many(error):
+    """Say when the visitor may try again."""
+    seconds = retry_after_seconds()
+    response = current_app.make_response(
+        (render_template("status/limited.html", minutes=max(1, -(-seconds // 60))), 429))
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _forms():
+    return NikStatusForm(), KpjStatusForm()
+
+
+@bp.get("/")
+def index():
+    """Show the status check forms."""
+    nik_form, kpj_form = _forms()
+    return render_template("status/index.html", nik_form=nik_form, kpj_form=kpj_form)
+
+
+@bp.post("/")
+@client_limit
+@worker_limit
+def check_nik():
+    """Answer a look-up by NIK and the name as on the KTP."""
+    nik_form, kpj_form = _forms()
+    if not nik_form.validate_on_submit():
+        return render_template("status/index.html", nik_form=nik_form, kpj_form=kpj_form), 400
+    answer = service.check_status(nik=nik_form.nik.data, full_name=nik_form.full_name.data)
+    return render_template("status/answer.html", answer=answer)
+
+
+@bp.post("/kpj")
+@client_limit
+@worker_limit
+def check_kpj():
+    """Answer a look-up by KPJ number and birth date."""
+    nik_form, kpj_form = _forms()
+    if not kpj_form.validate_on_submit():
+        return render_template("status/index.html", nik_form=nik_form, kpj_form=kpj_form, by_kpj=True), 400
+    answer = service.check_status(kpj=kpj_form.kpj.data, birth_date=kpj_form.birth_date.data)
+    return render_template("status/answer.html", answer=answer)
+
+
+@bp.get("/link/<token>")
+@client_limit
+def link(token):
+    """Open a worker's status from the personal link on their card."""
+    worker = service.worker_for_token(token)
+    if worker is None:
+        return render_template("status/link_invalid.html"), 404
+    return render_template("status/answer.html", answer=service.worker_status(worker), via_link=True)
+
+
+# Cards for managers.
+
+def _require_manager() -> None:
+    if current_user.role not in (Role.manager, Role.admin):
+        abort(403)
+
+
+def _worker(public_id: str) -> Worker:
+    worker = db.session.scalar(sa.select(Worker).where(Worker.public_id == public_id))
+    if worker is None:
+        abort(404)
+    return worker
+
+
+def qr_svg(url: str) -> Markup:
+    """Return an inline SVG QR code of ``url``."""
+    return Markup(segno.make(url, error="m").svg_inline(scale=4, title=_("Status link")))
+
+
+def _card(worker: Worker, token: str) -> dict:
+    url = url_for("status.link", token=token, _external=True)
+    return {"worker": worker, "masked_name": service.mask_name(worker.full_name), "url": url, "qr": qr_svg(url)}
+
+
+@bp.get("/card/<public_id>")
+@login_required
+def card(public_id):
+    """Show one worker's printable card with the QR code of their personal link."""
+    _require_manager()
+    worker = _worker(public_id)
+    token = service.current_status_token(worker)
+    return render_template("status/card.html", worker=worker, card=_card(worker, token) if token else None)
+
+
+@bp.post("/card/<public_id>/issue")
+@login_required
+def issue(public_id):
+    """Give the worker a new personal link; any earlier card stops working."""
+    _require_manager()
+    worker = _worker(public_id)
+    service.issue_status_link(worker)
+    db.session.commit()
+    flash(_("A new status link was issued. Earlier cards no longer open the status."))
+    return redirect(url_for("status.card", public_id=public_id))
+
+
+@bp.post("/card/<public_id>/revoke")
+@login_required
+def revoke(public_id):
+    """Revoke the worker's personal link (a lost card)."""
+    _require_manager()
+    worker = _worker(public_id)
+    service.revoke_status_links(worker, by_user_id=current_user.id)
+    db.session.commit()
+    flash(_("The status link was revoked."))
+    return redirect(url_for("status.card", public_id=public_id))
+
+
+@bp.get("/cards/<slug>")
+@login_required
+def cards(slug):
+    """Show a printable sheet of cards for a campaign's workers who have a link."""
+    _require_manager()
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        abort(404)
+    page = max(1, request.args.get("page", 1, type=int))
+    live = sa.select(StatusLink.worker_id).where(StatusLink.revoked_at.is_(None))
+    query = sa.select(Worker).where(Worker.campaign_id == campaign.id, Worker.id.in_(live))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    workers = db.session.scalars(
+        query.order_by(Worker.registered_at, Worker.id).offset((page - 1) * CARDS_PER_PAGE).limit(CARDS_PER_PAGE)
+    ).all()
+    registered = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Worker).where(Worker.campaign_id == campaign.id))
+    return render_template(
+        "status/cards.html", campaign=campaign, page=page, pages=max(1, -(-total // CARDS_PER_PAGE)),
+        cards=[_card(w, service.current_status_token(w)) for w in workers],
+        without=registered - total)
+
+
+@bp.post("/cards/<slug>/issue")
+@login_required
+def issue_missing(slug):
+    """Issue links for the campaign's workers who have none yet (up to 500 at a time)."""
+    _require_manager()
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        abort(404)
+    issued = service.issue_missing_status_links(campaign)
+    db.session.commit()
+    flash(_("Status links issued: %(count)s.", count=issued))
+    return redirect(url_for("status.cards", slug=slug))

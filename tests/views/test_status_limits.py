@@ -1,0 +1,109 @@
+"""Rate limits on the status check, per client and per worker, in memory and in Redis.
+
+The Redis case runs when ``DONATE_TEST_REDIS_URL`` is set (CI's PostgreSQL run
+sets it); parametrising over the storages means nothing is ever skipped.
+"""
+
+import os
+import uuid
+
+import pytest
+
+from donate import create_app
+from donate.extensions import db, limiter
+from donate.services.workers import worker_nik
+
+STORAGES = ["memory://"] + ([os.environ["DONATE_TEST_REDIS_URL"]] if os.environ.get("DONATE_TEST_REDIS_URL") else [])
+
+
+@pytest.fixture(params=STORAGES, ids=lambda uri: uri.split(":")[0])
+def limited(request, app):
+    """Return a factory of apps on the test database with the given status limits and rate-limit storage."""
+    made = []
+
+    def build(client_limit="100 per minute", worker_limit="100 per minute"):
+        second = create_app({
+            "TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "INSTANCE_PATH": app.instance_path,
+            "SECRET_KEY": "test-secret-key", "ENCRYPTION_KEY": app.config["ENCRYPTION_KEY"],
+            "PAYMENT_PROVIDER": "sandbox", "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": request.param, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            "STATUS_RATELIMIT_CLIENT": client_limit, "STATUS_RATELIMIT_WORKER": worker_limit,
+        })
+        second.test_client_class = app.test_client_class
+        made.append(second)
+        return second
+
+    yield build
+    for second in made:
+        with second.app_context():
+            limiter.reset()
+            db.engine.dispose()
+
+
+def _client(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_per_client_limit_trips_with_a_retry_time(make, limited):
+    campaign = make.campaign()
+    workers = make.workers(campaign, 5)
+    db.session.commit()
+    app = limited(client_limit="3 per minute")
+    client = _client(app, "10.1.1.1")
+    for worker in workers[:3]:
+        assert client.post("/status/", data={"nik": worker_nik(worker), "full_name": worker.full_name}).status_code == 200
+
+    page = client.post("/status/", data={"nik": worker_nik(workers[3]), "full_name": "x"})
+    assert page.status_code == 429
+    assert 1 <= int(page.headers["Retry-After"]) <= 60
+    assert worker_nik(workers[3]) not in page.get_data(as_text=True)
+    api = client.post("/api/v1/status", json={"nik": worker_nik(workers[4]), "full_name": "x"})
+    assert api.status_code == 429
+    assert api.get_json()["error"] == "rate_limited"
+    assert 1 <= api.get_json()["retry_after"] <= 60
+    # Another client is not affected.
+    other = _client(app, "10.1.1.2")
+    assert other.post("/status/", data={"nik": worker_nik(workers[4]), "full_name": "x"}).status_code == 200
+
+
+def test_per_worker_limit_holds_whoever_asks(make, limited):
+    campaign = make.campaign()
+    budi, siti = make.workers(campaign, 2)
+    db.session.commit()
+    app = limited(worker_limit="2 per minute")
+    nik = worker_nik(budi)
+    assert _client(app, "10.2.0.1").post("/status/", data={"nik": nik, "full_name": "Wrong"}).status_code == 200
+    assert _client(app, "10.2.0.2").post("/api/v1/status", json={"nik": nik, "full_name": "Wrong"}).status_code == 200
+    # Spaces do not make it a different NIK.
+    spaced = f"{nik[:6]} {nik[6:12]} {nik[12:]}"
+    third = _client(app, "10.2.0.3")
+    assert third.post("/status/", data={"nik": spaced, "full_name": budi.full_name}).status_code == 429
+    assert third.post("/status/", data={"nik": worker_nik(siti), "full_name": siti.full_name}).status_code == 200
+
+
+def test_kpj_lookups_are_limited_per_kpj(make, limited):
+    campaign = make.campaign()
+    budi = make.worker(campaign)
+    budi.kpj = "12345678901"
+    db.session.commit()
+    app = limited(worker_limit="1 per minute")
+    query = {"kpj": "12345678901", "birth_date": budi.birth_date.isoformat()}
+    assert _client(app, "10.3.0.1").post("/api/v1/status", json=query).get_json()["status"] == "waiting"
+    assert _client(app, "10.3.0.2").post("/status/kpj", data=query).status_code == 429
+
+
+def test_limit_keys_never_hold_the_nik(make, limited):
+    campaign = make.campaign()
+    budi = make.worker(campaign)
+    db.session.commit()
+    app = limited()
+    _client(app, "10.4.0.1").post("/status/", data={"nik": worker_nik(budi), "full_name": budi.full_name})
+    storage = limiter.storage
+    if isinstance(storage.storage, dict):  # memory
+        keys = list(storage.storage)
+    else:  # a Redis client
+        keys = [k.decode() if isinstance(k, bytes) else k for k in storage.storage.keys("*")]
+    assert any("nik:" in key for key in keys)
+    assert not any(worker_nik(budi) in key for key in keys)
