@@ -8,7 +8,18 @@ import pytest
 import sqlalchemy as sa
 
 from donate.extensions import db
-from donate.models import Designation, Donation, PrivacyRequest, PrivacyRequestKind, Role, User
+from donate.models import (
+    Designation,
+    Donation,
+    OutboxMessage,
+    PrivacyRequest,
+    PrivacyRequestKind,
+    Role,
+    Subscription,
+    SubscriptionState,
+    User,
+)
+from donate.models.base import utcnow
 from donate.services.accounts import create_user
 from donate.services.ledger import check_ledger
 from donate.services.progress import campaign_progress
@@ -72,6 +83,16 @@ def donor(make):
                    donor_email="ahmad@example.org", npwp="012345678901000", message="Semoga berkah")
     make.paid_gift(campaign, 50_000, donor_id=user.id, donor_name="Ahmad Fauzi", donor_email="ahmad@example.org")
     make.paid_gift(campaign, 25_000, donor_name="Someone Else", donor_email="else@example.org")
+    worker = make.worker(campaign)
+    monthly = make.paid_gift(campaign, 16_800, donor_id=user.id, donor_name="Ahmad Fauzi",
+                             donor_email="ahmad@example.org")
+    db.session.add(Subscription(donation_id=monthly.id, worker_id=worker.id, donor_id=user.id, provider="sandbox",
+                                designation=Designation.infak, amount_idr=16_800, state=SubscriptionState.active))
+    db.session.add_all([
+        OutboxMessage(to_email="ahmad@example.org", subject="Bukti setor zakat", body="Ahmad Fauzi, NPWP ...",
+                      kind="receipt", sent_at=utcnow()),
+        OutboxMessage(to_email="ahmad@example.org", subject="Pengingat", body="Ahmad Fauzi ...", kind="renewal"),
+    ])
     db.session.commit()
     return user
 
@@ -97,13 +118,15 @@ def test_donor_downloads_their_data(client, donor):
     assert response.headers["Cache-Control"] == "no-store"
     data = json.loads(response.get_data())
     assert data["account"]["email"] == "ahmad@example.org"
-    assert sorted(d["amount_idr"] for d in data["donations"]) == [50_000, 100_000]
+    assert sorted(d["amount_idr"] for d in data["donations"]) == [16_800, 50_000, 100_000]
+    assert [(s["amount_idr"], s["state"]) for s in data["monthly_sponsorships"]] == [(16_800, "active")]
+    assert sorted(m["subject"] for m in data["emails"]) == ["Bukti setor zakat", "Pengingat"]
     zakat = next(d for d in data["donations"] if d["designation"] == "zakat")
     assert zakat["npwp"] == "012345678901000" and zakat["message"] == "Semoga berkah"
     assert zakat["payments"][0]["state"] == "paid"
     assert "Someone Else" not in response.get_data(as_text=True)
     audit = db.session.scalars(sa.select(PrivacyRequest)).all()
-    assert [(a.user_id, a.kind, a.donations) for a in audit] == [(donor.id, PrivacyRequestKind.export, 2)]
+    assert [(a.user_id, a.kind, a.donations) for a in audit] == [(donor.id, PrivacyRequestKind.export, 3)]
 
 
 def test_donor_erases_their_account_and_the_gifts_stay_anonymised(client, donor):
@@ -124,7 +147,7 @@ def test_donor_erases_their_account_and_the_gifts_stay_anonymised(client, donor)
     assert user.email == f"erased-{donor.id}@erased.invalid" and user.name == ""
     assert not user.check_password("a long password 1")
     gifts = db.session.scalars(sa.select(Donation).where(Donation.donor_id == donor.id)).all()
-    assert len(gifts) == 2
+    assert len(gifts) == 3
     for gift in gifts:
         assert gift.public_name == "Hamba Allah"
         assert gift.donor_name == "" and gift.npwp is None and gift.message == ""
@@ -135,6 +158,9 @@ def test_donor_erases_their_account_and_the_gifts_stay_anonymised(client, donor)
     assert db.session.scalar(sa.select(Donation.donor_name).where(Donation.donor_id.is_(None),
                                                                   Donation.campaign_id == campaign_id)) == "Someone Else"
     assert client.get("/privacy/").status_code in (302, 401)  # logged out
+    assert db.session.scalar(sa.select(Subscription.state)) == SubscriptionState.cancelled
+    mail = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert [(m.to_email, m.subject, m.body) for m in mail] == [(user.email, "Bukti setor zakat", "")]
     kinds = db.session.scalars(sa.select(PrivacyRequest.kind)).all()
     assert kinds == [PrivacyRequestKind.erasure]
 

@@ -11,8 +11,18 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from ..extensions import db
-from ..models import Donation, PrivacyRequest, PrivacyRequestKind, Role, User
+from ..models import (
+    Donation,
+    OutboxMessage,
+    PrivacyRequest,
+    PrivacyRequestKind,
+    Role,
+    Subscription,
+    SubscriptionState,
+    User,
+)
 from ..models.base import utcnow
+from .subscriptions import cancel_subscription
 
 #: Domain of the addresses given to erased accounts; ``.invalid`` never delivers mail.
 ERASED_DOMAIN = "erased.invalid"
@@ -25,6 +35,20 @@ class ErasureRefused(ValueError):
 def _donations(user: User) -> list[Donation]:
     return db.session.scalars(
         sa.select(Donation).where(Donation.donor_id == user.id).order_by(Donation.id)).all()
+
+
+def _subscriptions(user: User) -> list[Subscription]:
+    return db.session.scalars(
+        sa.select(Subscription).where(Subscription.donor_id == user.id).order_by(Subscription.id)).all()
+
+
+def _emails(user: User) -> list[OutboxMessage]:
+    return db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.to_email == user.email).order_by(OutboxMessage.id)).all()
+
+
+def _when(value) -> str | None:
+    return value.isoformat(timespec="seconds") + "Z" if value else None
 
 
 def export_donor_data(user: User) -> dict:
@@ -65,6 +89,15 @@ def export_donor_data(user: User) -> dict:
             }
             for d in donations
         ],
+        "monthly_sponsorships": [
+            {"worker": s.worker.display_name, "designation": s.designation.value, "amount_idr": s.amount_idr,
+             "state": s.state.value, "created_at": _when(s.created_at), "cancelled_at": _when(s.cancelled_at)}
+            for s in _subscriptions(user)
+        ],
+        "emails": [
+            {"subject": m.subject, "kind": m.kind, "created_at": _when(m.created_at), "sent_at": _when(m.sent_at)}
+            for m in _emails(user)
+        ],
     }
 
 
@@ -74,6 +107,17 @@ def erase_donor(user: User) -> int:
         raise ErasureRefused("staff accounts are closed by an administrator")
     donations = _donations(user)
     pseudonym = f"erased-{user.id}@{ERASED_DOMAIN}"
+    # Nobody is left to pay for: monthly sponsorships stop (months already paid stay funded).
+    for subscription in _subscriptions(user):
+        if subscription.state != SubscriptionState.cancelled:
+            cancel_subscription(subscription)
+    # Mail not yet sent is dropped; mail already sent keeps its subject for the record, not the text.
+    for message in _emails(user):
+        if message.sent_at is None:
+            db.session.delete(message)
+        else:
+            message.to_email = pseudonym
+            message.body = ""
     for donation in donations:
         donation.donor_name = ""
         # A stable pseudonym, not NULL, so the campaign's count of distinct donors does not change.

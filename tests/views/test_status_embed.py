@@ -76,3 +76,11 @@ def test_transparency_reads_money_in_and_out_from_the_ledger(client, make):
     assert "Rp 201,600" in page or "Rp 201.600" in page
     assert "/embed/campaigns/riau" in page
     assert client.get("/transparency/nothing").status_code == 404
+
+
+def test_pages_lead_to_the_status_check_and_the_transparency_page(client, make):
+    make.campaign("riau")
+    db.session.commit()
+    page = client.get("/campaigns/riau").get_data(as_text=True)
+    assert 'href="/transparency/riau"' in page
+    assert 'href="/status/"' in page
