@@ -43,18 +43,25 @@ def init_db():
 @click.option("--role", type=click.Choice([r.value for r in Role]), default="donor", show_default=True)
 @click.option("--password", help="Prompted for when not given.")
 @click.option("--name", default="")
-def create_user(email, role, password, name):
+@click.option("--campaign", "campaigns", multiple=True, metavar="SLUG",
+              help="Assign a manager or verifier to this campaign (repeatable).")
+def create_user(email, role, password, name, campaigns):
     """Create a user who can log in."""
     from .services.accounts import AccountRefused, create_user as create
+    from .services.manage import AccessDenied, assign_staff
 
+    chosen = [_campaign(slug) for slug in campaigns]
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = create(email, password, role=Role(role), name=name)
-    except AccountRefused as exc:
+        for campaign in chosen:
+            assign_staff(campaign, user, actor=None)
+    except (AccountRefused, AccessDenied) as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"Created {user.role.value} {user.email}.")
+    click.echo(f"Created {user.role.value} {user.email}"
+               + (f" for {', '.join(c.slug for c in chosen)}." if chosen else "."))
 
 
 @click.command("import-workers")

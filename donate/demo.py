@@ -50,7 +50,8 @@ def synthetic_nik(regency_code: str, birth_date: dt.date, sex: Sex, sequence: in
     return f"{regency_code}99{day:02d}{birth_date:%m%y}{sequence % 10000:04d}"
 
 
-def synthetic_workers(count: int, *, seed: int = 2018, regions=(c for c, _ in DEMO_REGIONS)) -> list[WorkerDetails]:
+def synthetic_workers(count: int, *, seed: int = 2018,
+                      regions=tuple(c for c, _ in DEMO_REGIONS)) -> list[WorkerDetails]:
     """Return ``count`` made-up workers spread over the demo regions."""
     rng = random.Random(seed)
     regions = list(regions)

@@ -6,6 +6,7 @@ from ..models import Designation, DonationKind, Role
 from .accounts import create_user
 from .allocation import allocate_pool
 from .donations import confirm_payment, create_donation, record_funding, start_payment
+from .manage import assign_staff
 from .progress import campaign_progress
 from .workers import worker_row
 
@@ -23,7 +24,8 @@ def load_demo(workers: int, *, manager_email: str, manager_password: str) -> dic
     campaign = demo_campaign()
     db.session.add(campaign)
     db.session.flush()
-    create_user(manager_email, manager_password, role=Role.manager, name="Amil Demo")
+    manager = create_user(manager_email, manager_password, role=Role.manager, name="Amil Demo")
+    assign_staff(campaign, manager, actor=None)
     rows = [worker_row(campaign, details, verified=True) for details in synthetic_workers(workers)]
     if rows:
         db.session.execute(campaign.__table__.metadata.tables["workers"].insert(), rows)
