@@ -33,7 +33,6 @@ CAMPAIGN = {
     "properties": {
         "slug": {"type": "string"},
         "name": {"type": "string"},
-        "status": {"type": "string", "enum": ["open", "paused", "closed"]},
         "target_workers": {"type": "integer", "minimum": 1},
         "term_months": {"type": "integer", "minimum": 1, "maximum": 12,
                         "description": "Months each new worker is funded for."},
