@@ -27,3 +27,19 @@ def lock_worker(worker_id: int) -> None:
         .values(lock_version=Worker.lock_version + 1)
         .execution_options(synchronize_session=False)
     )
+
+
+def claim_once(model, **key) -> bool:
+    """Insert a row keyed by ``key`` unless it exists; return whether this caller inserted it.
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` on both databases: on PostgreSQL a
+    concurrent claimant waits for the first to commit and then gets
+    ``False``; on SQLite the write lock serialises them. No savepoint is
+    involved, so a later rollback takes the claim away too.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    result = db.session.execute(insert(model).values(**key).on_conflict_do_nothing())
+    return result.rowcount == 1

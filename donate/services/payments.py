@@ -2,10 +2,10 @@
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import RECEIVED_STATES, Payment, PaymentState, ProcessedEvent
+from ..models.base import utcnow
 from ..payments.base import ProviderEvent
 from . import subscriptions
 from .donations import (
@@ -16,6 +16,7 @@ from .donations import (
     fail_payment,
     refund_payment,
 )
+from .locks import claim_once
 from .receipts import issue_receipt
 
 
@@ -25,16 +26,6 @@ class EventTooEarly(Exception):
     def __init__(self, provider_name: str, event_id: str, reason: str):
         super().__init__(reason)
         self.provider_name, self.event_id = provider_name, event_id
-
-
-def forget_event(provider_name: str, event_id: str) -> None:
-    """Drop an event's processed mark so the provider's retry is handled afresh.
-
-    The rollback should take it away, but pysqlite commits a savepoint opened
-    outside a transaction when it is released, so say it explicitly.
-    """
-    db.session.execute(sa.delete(ProcessedEvent).where(ProcessedEvent.provider == provider_name,
-                                                       ProcessedEvent.event_id == event_id))
 
 
 def _find_payment(provider_name: str, event: ProviderEvent) -> Payment | None:
@@ -60,10 +51,7 @@ def handle_event(provider_name: str, event: ProviderEvent) -> str:
     and the provider's retry is handled afresh. Events may come in any
     order: each one is applied against the payment's current state.
     """
-    try:
-        with db.session.begin_nested():
-            db.session.add(ProcessedEvent(provider=provider_name, event_id=event.id))
-    except IntegrityError:
+    if not claim_once(ProcessedEvent, provider=provider_name, event_id=event.id, processed_at=utcnow()):
         return "duplicate"
     if event.subscription_ended:
         subscription = subscriptions.find_subscription(provider_name, event.subscription_ref, event.payment_id)
