@@ -64,6 +64,8 @@ def test_campaign_from_upload_to_bpjs_acknowledgement(app, client, make, runner)
     rejected = list(csv.DictReader(io.StringIO(client.get(link).get_data(as_text=True).lstrip("\ufeff"))))
     assert [int(r["line"]) for r in rejected] == [102, 103, 104, 105, 106]
     assert "duplicate of line 9" in rejected[3]["reason"]
+    assert db.session.scalar(sa.select(AuditEvent.user_id).where(AuditEvent.action == "worker.rejected_rows")) \
+        == verifier.id
 
     # Again, importing the good rows; they wait for verification.
     page = client.post("/manage/campaigns/riau-apbd/workers/upload",

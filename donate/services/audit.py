@@ -10,7 +10,7 @@ from ..models import AuditEvent, Campaign, User
 #: Actions written to the log, for the filter on the audit page.
 ACTIONS = (
     "campaign.create", "campaign.edit", "campaign.status",
-    "worker.register", "worker.import", "worker.update", "worker.verify", "worker.reject",
+    "worker.register", "worker.import", "worker.rejected_rows", "worker.update", "worker.verify", "worker.reject",
     "funding.record", "allocation.run",
     "remittance.create", "remittance.export", "remittance.transfer", "remittance.acknowledge",
     "remittance.cancel",

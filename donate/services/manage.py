@@ -37,6 +37,8 @@ from .donations import MANUAL_PROVIDER, RefundRefused, record_funding, refund_pa
 from .imports import ImportReport, import_workers, write_rejected
 from .workers import WorkerDetails, WorkerInvalid, register_worker
 
+#: Days the rejected rows of a browser upload stay downloadable.
+REJECTED_ROWS_DAYS = 7
 #: Roles that may enter ``/manage`` at all.
 STAFF_ROLES = (Role.verifier, Role.manager, Role.admin)
 
@@ -160,11 +162,17 @@ def upload_workers(campaign: Campaign, data: bytes, *, user: User, verified: boo
     return result
 
 
-def rejected_rows_csv(campaign: Campaign, token: str) -> str | None:
-    """Return the rejected rows of an upload to this campaign, or ``None`` if there is no such file."""
+def rejected_rows_csv(campaign: Campaign, token: str, *, user: User | None = None) -> str | None:
+    """Return an upload's rejected rows (full NIKs: audited), or ``None`` if unknown or older than a week."""
     found = db.session.scalar(sa.select(RejectedRowsFile).where(
-        RejectedRowsFile.token == token, RejectedRowsFile.campaign_id == campaign.id))
-    return vault().decrypt(found.content_encrypted) if found else None
+        RejectedRowsFile.token == token, RejectedRowsFile.campaign_id == campaign.id,
+        RejectedRowsFile.created_at > utcnow() - dt.timedelta(days=REJECTED_ROWS_DAYS)))
+    if found is None:
+        return None
+    if user is not None:
+        audit.record_action("worker.rejected_rows", user=user, campaign=campaign,
+                            subject=f"{found.rows} rejected rows", detail="downloaded with full NIKs")
+    return vault().decrypt(found.content_encrypted)
 
 
 def update_worker(worker: Worker, *, user: User, verification: Verification, reason: str = "",

@@ -150,6 +150,16 @@ def worker_equivalent(campaign: Campaign, amount_idr: int, *, today: dt.date | N
     return amount_idr // (base_premium(current_month(today)) * campaign.term_months)
 
 
+def public_funders(campaign: Campaign, *, today: dt.date | None = None) -> list[tuple[str, int, int]]:
+    """Return (funder, net rupiah, workers covered for a term) for the public page; individual gifts together."""
+    totals: dict[str, int] = defaultdict(int)
+    for row in money_by_funder(campaign):
+        totals[row.funder] += row.net_idr
+    return [(funder, amount, worker_equivalent(campaign, amount, today=today))
+            for funder, amount in sorted(totals.items(), key=lambda item: (item[0] == INDIVIDUALS, -item[1]))
+            if amount > 0]
+
+
 @dataclass
 class Lapsing:
     workers: int

@@ -35,5 +35,7 @@ def campaign(slug):
     campaign = get_campaign(slug)
     from ..services.donors import recent_supporters
 
+    from ..services.manage_dashboard import public_funders
+
     return render_template("public/campaign.html", campaign=campaign, progress=campaign_progress(campaign),
-                           supporters=recent_supporters(campaign))
+                           supporters=recent_supporters(campaign), funders=public_funders(campaign))

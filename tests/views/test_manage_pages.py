@@ -135,3 +135,35 @@ def test_admin_changes_roles_and_assignments(app, client, make):
     assert person.role == Role.verifier and staff.can_register(person, campaign)
     own = client.post(f"/manage/users/{admin.id}", data={"role-role": "donor"}, follow_redirects=True)
     assert "own admin role" in own.get_data(as_text=True)
+
+
+def test_funders_appear_on_the_public_page_in_workers(app, client, make):
+    campaign = make.campaign()
+    manager = staff_user("m@example.org", Role.manager, campaign)
+    staff.record_institutional_funding(campaign, 100 * 6 * 16_800 + 5_000, user=manager,
+                                       funder="APBD Provinsi Riau", designation=Designation.csr,
+                                       reference="SP2D-9", source="APBD")
+    make.paid_gift(campaign, 6 * 16_800, donor_name="Budi")
+    db.session.commit()
+    page = client.get("/campaigns/test-campaign?lang=id").get_data(as_text=True)
+    assert "APBD Provinsi Riau: 100 pekerja" in page
+    assert "Donatur perorangan: 1 pekerja" in page
+    login(client, manager)
+    assert 'href="/manage/"' in client.get("/").get_data(as_text=True)
+
+
+def test_rejected_rows_expire_after_a_week(app, client, make):
+    from donate.models import RejectedRowsFile
+
+    campaign = make.campaign()
+    verifier = staff_user("v@example.org", Role.verifier, campaign)
+    upload = staff.upload_workers(campaign, make.worker_csv([{**make.csv_row(), "nik": "1"}]), user=verifier,
+                                  verified=True, skip_invalid=False)
+    db.session.commit()
+    login(client, verifier)
+    url = f"/manage/campaigns/test-campaign/workers/rejected/{upload.rejected_token}.csv"
+    assert "nik: not a valid NIK" in client.get(url).get_data(as_text=True)
+    stored = db.session.scalars(sa.select(RejectedRowsFile)).one()
+    stored.created_at -= dt.timedelta(days=8)
+    db.session.commit()
+    assert client.get(url).status_code == 404

@@ -133,9 +133,10 @@ def upload_workers(slug):
 def rejected_rows(slug, token):
     """Download the rejected rows of an upload with their line and reason."""
     campaign = campaign_for(slug, REGISTER)
-    content = staff.rejected_rows_csv(campaign, token)
+    content = staff.rejected_rows_csv(campaign, token, user=current_user)
     if content is None:
         abort(404)
+    db.session.commit()
     return csv_download(content, f"{campaign.slug}-rejected-rows.csv")
 
 
