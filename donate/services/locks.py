@@ -41,5 +41,8 @@ def claim_once(model, **key) -> bool:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = db.session.execute(insert(model).values(**key).on_conflict_do_nothing())
-    return result.rowcount == 1
+    table = model.__table__
+    inserted = db.session.execute(
+        insert(table).values(**key).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    ).first()
+    return inserted is not None
