@@ -39,6 +39,14 @@ class Defaults:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     #: Institution named on receipts.
     INSTITUTION_NAME = "Lindungi"
+    #: SMTP delivery; with no server, mail only goes to the outbox table and the log.
+    MAIL_SERVER = ""
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    #: Sender address, e.g. "Lindungi <noreply@lindungi.id>".
+    MAIL_FROM = ""
 
 
 def _coerce(raw: str, default):
