@@ -16,7 +16,8 @@ from markupsafe import Markup
 
 from ..extensions import db, limiter
 from ..forms.status import KpjStatusForm, NikStatusForm
-from ..models import Campaign, Role, StatusLink, Worker
+from ..models import Campaign, StatusLink, Worker
+from ..services import manage as staff
 from ..services import status as service
 
 bp = Blueprint("status", __name__, url_prefix="/status")
@@ -116,16 +117,28 @@ def link(token):
 
 # Cards for managers.
 
-def _require_manager() -> None:
-    if current_user.role not in (Role.manager, Role.admin):
+def _require_manager(campaign: Campaign) -> None:
+    """Refuse anyone but the campaign's managers and admins."""
+    if not staff.can_manage(current_user, campaign):
         abort(403)
 
 
 def _worker(public_id: str) -> Worker:
+    """Return the worker if the user manages their campaign."""
     worker = db.session.scalar(sa.select(Worker).where(Worker.public_id == public_id))
     if worker is None:
         abort(404)
+    _require_manager(worker.campaign)
     return worker
+
+
+def _campaign(slug: str) -> Campaign:
+    """Return the campaign if the user manages it."""
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        abort(404)
+    _require_manager(campaign)
+    return campaign
 
 
 def qr_svg(url: str) -> Markup:
@@ -142,7 +155,6 @@ def _card(worker: Worker, token: str) -> dict:
 @login_required
 def card(public_id):
     """Show one worker's printable card with the QR code of their personal link."""
-    _require_manager()
     worker = _worker(public_id)
     token = service.current_status_token(worker)
     return render_template("status/card.html", worker=worker, card=_card(worker, token) if token else None)
@@ -152,7 +164,6 @@ def card(public_id):
 @login_required
 def issue(public_id):
     """Give the worker a new personal link; any earlier card stops working."""
-    _require_manager()
     worker = _worker(public_id)
     service.issue_status_link(worker)
     db.session.commit()
@@ -164,7 +175,6 @@ def issue(public_id):
 @login_required
 def revoke(public_id):
     """Revoke the worker's personal link (a lost card)."""
-    _require_manager()
     worker = _worker(public_id)
     service.revoke_status_links(worker, by_user_id=current_user.id)
     db.session.commit()
@@ -176,10 +186,7 @@ def revoke(public_id):
 @login_required
 def cards(slug):
     """Show a printable sheet of cards for a campaign's workers who have a link."""
-    _require_manager()
-    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
-    if campaign is None:
-        abort(404)
+    campaign = _campaign(slug)
     page = max(1, request.args.get("page", 1, type=int))
     live = sa.select(StatusLink.worker_id).where(StatusLink.revoked_at.is_(None))
     query = sa.select(Worker).where(Worker.campaign_id == campaign.id, Worker.id.in_(live))
@@ -199,10 +206,7 @@ def cards(slug):
 @login_required
 def issue_missing(slug):
     """Issue links for the campaign's workers who have none yet (up to 500 at a time)."""
-    _require_manager()
-    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
-    if campaign is None:
-        abort(404)
+    campaign = _campaign(slug)
     issued = service.issue_missing_status_links(campaign)
     db.session.commit()
     flash(_("Status links issued: %(count)s.", count=issued))

@@ -11,6 +11,7 @@ from donate.months import current_month, month_end, month_start
 from donate.services import status as service
 from donate.services.accounts import create_user
 from donate.services.donations import confirm_payment, create_donation, start_payment
+from donate.services.manage import assign_staff
 from donate.services.workers import worker_nik
 
 PREMIUM = 16_800
@@ -288,11 +289,14 @@ def login(client, user):
 
 def test_manager_prints_issues_and_revokes_cards(client, make, campaign, budi):
     manager = create_user("amil@baznas.example", "a long password 1", role=Role.manager)
+    assign_staff(campaign, manager, actor=None)
     db.session.commit()
     login(client, manager)
 
+    registry = client.get(f"/manage/campaigns/riau/workers/{budi.public_id}").get_data(as_text=True)
+    assert f'href="/status/card/{budi.public_id}"' in registry
     page = client.get(f"/status/card/{budi.public_id}").get_data(as_text=True)
-    assert "<svg" not in page
+    assert "<svg" not in page and 'href="/status/cards/riau"' in page
     assert client.post(f"/status/card/{budi.public_id}/issue").status_code == 302
     page = client.get(f"/status/card/{budi.public_id}").get_data(as_text=True)
     token = service.current_status_token(budi)
@@ -311,14 +315,20 @@ def test_manager_prints_issues_and_revokes_cards(client, make, campaign, budi):
     assert sheet.count("<svg") == 3
 
 
-def test_cards_are_for_managers_only(client, campaign, budi):
+@pytest.mark.parametrize("role", [Role.donor, Role.verifier, Role.manager])
+def test_cards_are_for_the_campaign_managers_only(client, make, campaign, budi, role):
     assert client.get(f"/status/card/{budi.public_id}").status_code in (302, 401)
-    donor = create_user("donor@example.org", "a long password 1")
+    other = make.campaign("kalbar")
+    user = create_user("someone@example.org", "a long password 1", role=role)
+    if role != Role.donor:
+        assign_staff(other if role == Role.manager else campaign, user, actor=None)
     db.session.commit()
-    login(client, donor)
+    login(client, user)
     assert client.get(f"/status/card/{budi.public_id}").status_code == 403
     assert client.post(f"/status/card/{budi.public_id}/issue").status_code == 403
+    assert client.post(f"/status/card/{budi.public_id}/revoke").status_code == 403
     assert client.get("/status/cards/riau").status_code == 403
+    assert client.post("/status/cards/riau/issue").status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(StatusLink)) == 0
 
 
