@@ -202,7 +202,8 @@ def refund_payment(payment: Payment, amount_idr: int | None = None, *,
         available = pool + sum(month.premium_idr for month in months)
         if available < amount_idr:
             raise RefundRefused(
-                f"only Rp {available} can be refunded now: the rest of this gift has been sent to BPJS"
+                f"only Rp {available:,} can be refunded now: the rest of this gift has been sent to BPJS "
+                "or already pays other workers' premiums".replace(",", ".")
             )
         pool += _release_unremitted(donation, amount_idr - pool, today=today, months=months)
     ledger.post_entry(
@@ -261,12 +262,14 @@ def dispute_payment(payment: Payment, *, today: dt.date | None = None) -> bool:
     BPJS are released first. What was already remitted cannot come back; the
     shortfall is left for a manager, and the payment stays ``disputed``.
     """
+    donation = payment.donation
+    # Lock, then re-read: of two deliveries of the same dispute, only one may take the money.
+    lock_campaign(donation.campaign_id)
+    db.session.refresh(payment)
     if payment.state != PaymentState.paid:
         return False
     transition(payment, PaymentState.disputed)
-    donation = payment.donation
     amount = payment.amount_idr - payment.refunded_idr
-    lock_campaign(donation.campaign_id)
     pool = ledger.balance(donation.campaign_id, Account.pool, donation.designation)
     if pool < amount:
         pool += _release_unremitted(donation, amount - pool, today=today)
