@@ -1,8 +1,10 @@
 """The status check: every state, the neutral answer, KPJ look-ups, personal links and cards."""
 
 import datetime as dt
+import re
 
 import pytest
+import segno
 import sqlalchemy as sa
 
 from donate.extensions import db
@@ -300,7 +302,11 @@ def test_manager_prints_issues_and_revokes_cards(client, make, campaign, budi):
     assert client.post(f"/status/card/{budi.public_id}/issue").status_code == 302
     page = client.get(f"/status/card/{budi.public_id}").get_data(as_text=True)
     token = service.current_status_token(budi)
-    assert "<svg" in page and f"/status/link/{token}" in page
+    link = f"http://lindungi.test/status/link/{token}"
+    assert "<svg" in page and link in page
+    # The QR code on the card is the personal link itself.
+    expected = re.search(r' d="([^"]+)"', segno.make(link, error="m").svg_inline(scale=4)).group(1)
+    assert re.search(r' d="([^"]+)"', page).group(1) == expected
     assert "B*** S******" in page and worker_nik(budi) not in page
 
     assert client.post(f"/status/card/{budi.public_id}/revoke").status_code == 302
