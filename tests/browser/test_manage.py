@@ -85,7 +85,7 @@ def test_remittance_round_trip(app, make, page, live_server, tmp_path):
 
     page.goto("/manage/campaigns/riau/remittance")
     page.locator("form.stack button[type=submit]").click()
-    assert page.locator("dd.batch-state").inner_text() == "created"
+    assert page.locator("dd.batch-state").get_attribute("data-state") == "created"
     with page.expect_download() as download:
         page.locator("a.button[href$='bpjs.csv']").click()
     exported = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
@@ -93,7 +93,7 @@ def test_remittance_round_trip(app, make, page, live_server, tmp_path):
 
     page.locator("input[name=reference]").fill("BNI-778899")
     page.locator("form[action$='/transfer'] button").click()
-    assert page.locator("dd.batch-state").inner_text() == "sent"
+    assert page.locator("dd.batch-state").get_attribute("data-state") == "sent"
     ack = tmp_path / "ack.csv"
     ack.write_text("nik,kpj,status,reason\n"
                    f"{exported[0]['nik']},12345678901,diterima,\n"
@@ -102,7 +102,7 @@ def test_remittance_round_trip(app, make, page, live_server, tmp_path):
     page.locator("form[action$='/acknowledgement'] button").click()
     assert page.locator("dd.accepted").inner_text() == "1"
     assert page.locator("dd.rejected").inner_text() == "1"
-    assert page.locator("dd.batch-state").inner_text() == "reconciled"
+    assert page.locator("dd.batch-state").get_attribute("data-state") == "reconciled"
     db.session.expire_all()
     assert ledger.balance(campaign.id, Account.pool) == 6 * 16_800
     assert ledger.check_ledger() == []

@@ -22,7 +22,7 @@ from ...services.progress import campaign_progress
 from ...forms.manage import CampaignForm, StatusForm
 from ...months import month_start
 from ...regions import regency_name
-from . import MANAGE, bp, campaign_for, csv_download
+from . import LABELS, MANAGE, bp, campaign_for, csv_download
 
 
 def _settings(form: CampaignForm) -> CampaignSettings:
@@ -97,7 +97,7 @@ def campaign_status(slug):
             flash(_("That status change is not possible."))
         else:
             db.session.commit()
-            flash(_("The campaign is now %(status)s.", status=form.status.data))
+            flash(_("The campaign is now %(status)s.", status=LABELS[campaign.status]))
     return redirect(url_for("manage.dashboard", slug=campaign.slug))
 
 
