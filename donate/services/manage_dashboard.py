@@ -25,6 +25,7 @@ from ..models import (
 from ..months import current_month, month_end
 from ..regions import regency_name
 from . import ledger
+from .allocation import ARREARS_MONTHS
 from .rates import base_premium, rates_for_months
 
 #: Label of the gifts that came without a named funder.
@@ -88,7 +89,7 @@ def region_table(campaign: Campaign, *, today: dt.date | None = None) -> list[Re
             .group_by(Worker.regency_code)):
         row(code).protected = count
     member = sa.exists().where(CoverageMonth.worker_id == Worker.id, CoverageMonth.state.in_(live),
-                               CoverageMonth.month >= month - 3)
+                               CoverageMonth.month >= month - ARREARS_MONTHS)
     for code, count in db.session.execute(
             sa.select(Worker.regency_code, sa.func.count())
             .where(Worker.campaign_id == campaign.id, Worker.verification == Verification.verified,
@@ -101,11 +102,12 @@ def region_table(campaign: Campaign, *, today: dt.date | None = None) -> list[Re
 def money_by_designation(campaign: Campaign) -> dict[Designation, dict[str, int]]:
     """Return received, refunded, pool, allocated and remitted money per designation, from the ledger."""
     books = ledger.balances(campaign.id)
+    shown = [d for d in Designation if d in campaign.designations or any(books[a][d] for a in Account)]
     return {
         d: {"received": -books[Account.received][d], "refunded": books[Account.refunded][d],
             "pool": books[Account.pool][d], "allocated": books[Account.allocated][d],
             "remitted": books[Account.remitted][d]}
-        for d in campaign.designations or list(Designation)
+        for d in shown
     }
 
 
@@ -245,7 +247,7 @@ def waitlist(campaign: Campaign, *, limit: int = 50) -> tuple[int, list[Worker],
     month = current_month()
     live = [s.value for s in LIVE_STATES]
     member = sa.exists().where(CoverageMonth.worker_id == Worker.id, CoverageMonth.state.in_(live),
-                               CoverageMonth.month >= month - 3)
+                               CoverageMonth.month >= month - ARREARS_MONTHS)
     conditions = (Worker.campaign_id == campaign.id, Worker.verification == Verification.verified,
                   Worker.consent_at.is_not(None), Worker.flag_reason.is_(None), ~member)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Worker).where(*conditions))
