@@ -1,6 +1,7 @@
 """Figures for a campaign's manager dashboard, read from coverage, the ledger and the audit log."""
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -285,4 +286,9 @@ def charts(campaign: Campaign, *, today: dt.date | None = None) -> dict[str, str
     bar.add(_("Funded"), [r.funded for r in regions])
     bar.add(_("Protected (accepted by BPJS)"), [r.protected for r in regions])
     bar.add(_("Target"), [r.target for r in regions])
-    return {"progress": line.render(is_unicode=True), "regions": bar.render(is_unicode=True)}
+    return {"progress": _inert(line.render(is_unicode=True)), "regions": _inert(bar.render(is_unicode=True))}
+
+
+def _inert(svg: str) -> str:
+    """Drop pygal's inline tooltip configuration: the pages load no JavaScript, so it would only be noise."""
+    return re.sub(r"<script\b.*?</script>", "", svg, flags=re.S)

@@ -107,3 +107,34 @@ def test_a_disputed_gift_is_not_refunded_twice(app, make, manager):
     with pytest.raises(RefundRefused, match="disputed"):
         staff.refund_gift(payment, None, user=manager)
     assert payment.refunded_idr == 0
+
+
+def test_dashboard_figures_come_from_coverage_and_the_ledger(app, make, manager):
+    from donate.models import CoverageState
+    from donate.services import manage_dashboard as dash
+
+    campaign = make.campaign(regions=(("1402", 5),))
+    make.workers(campaign, 2, regency_code="1402")
+    make.worker(campaign, regency_code="1471", verified=False)
+    make.paid_gift(campaign, 2 * TERM_COST + 1_000, designation=Designation.zakat)
+    staff.run_allocation(campaign, user=manager, today=dt.date.today() - dt.timedelta(days=150))
+    db.session.execute(sa.update(CoverageMonth).where(CoverageMonth.month == current_month())
+                       .values(state=CoverageState.accepted))
+
+    lapsing = dash.lapsing_workers(campaign)
+    assert (lapsing.workers, lapsing.renewal_idr) == (2, 2 * TERM_COST)
+    series = dict((m, (f, p)) for m, f, p in dash.coverage_over_time(campaign))
+    assert series[current_month()] == (2, 2) and series[current_month() - 1] == (2, 0)
+    assert series[current_month() + 1] == (0, 0)
+    rows = {r.code: r for r in dash.region_table(campaign)}
+    assert (rows["1402"].target, rows["1402"].registered, rows["1402"].funded, rows["1402"].protected) == (5, 2, 2, 2)
+    assert rows["1471"].registered == 1 and rows["1471"].waiting == 0
+    money = dash.money_by_designation(campaign)
+    assert money[Designation.zakat] == {"received": 2 * TERM_COST + 1_000, "refunded": 0, "pool": 1_000,
+                                        "allocated": 2 * TERM_COST, "remitted": 0}
+    kinds = [a.kind for a in dash.recent_activity(campaign)]
+    assert "allocation.run" in kinds and "allocation" in kinds and "payment_received" in kinds
+    with app.test_request_context():
+        charts = dash.charts(campaign)
+    assert charts["progress"].startswith("<svg") and "<script" not in charts["progress"]
+    assert "Indragiri Hulu" in charts["regions"]
