@@ -28,7 +28,7 @@ def _upgrade() -> None:
     """Bring the schema to the newest migration."""
     from flask_migrate import upgrade
 
-    upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
+    upgrade(directory=current_app.extensions["migrate"].directory)
 
 
 @click.command("init-db")

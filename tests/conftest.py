@@ -64,7 +64,7 @@ def _migrate(url: str, instance_path) -> None:
                 conn.execute(sa.text("CREATE SCHEMA public"))
         from flask_migrate import upgrade
 
-        upgrade(directory=app.extensions["migrate"].directory, revision="heads")
+        upgrade(directory=app.extensions["migrate"].directory)
         db.engine.dispose()
 
 

@@ -174,7 +174,7 @@ class Database:
             from flask_migrate import upgrade
 
             # "heads": tolerate a second migration branch while it is being written.
-            upgrade(directory=app.extensions["migrate"].directory, revision="heads")
+            upgrade(directory=app.extensions["migrate"].directory)
             db.engine.dispose()
         return app
 
