@@ -173,7 +173,6 @@ class Database:
                     conn.execute(sa.text("CREATE SCHEMA public"))
             from flask_migrate import upgrade
 
-            # "heads": tolerate a second migration branch while it is being written.
             upgrade(directory=app.extensions["migrate"].directory)
             db.engine.dispose()
         return app
