@@ -24,6 +24,8 @@ class Defaults:
     STRIPE_API_BASE = ""
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: If Redis is unreachable, count in each process's memory rather than refuse every status check.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     #: Status look-ups per client, and per worker asked about (keyed by a hash of the NIK or KPJ).
     STATUS_RATELIMIT_CLIENT = "10 per minute;60 per hour"
     STATUS_RATELIMIT_WORKER = "5 per 10 minutes;20 per day"

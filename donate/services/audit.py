@@ -16,6 +16,7 @@ ACTIONS = (
     "remittance.cancel",
     "payment.refund", "dashboard.export",
     "user.role", "user.assign",
+    "status_link.issue", "status_link.revoke",
 )
 
 

@@ -27,12 +27,14 @@ from ..models import (
     CoverageState,
     Donation,
     StatusLink,
+    User,
     Verification,
     Worker,
 )
 from ..models.base import utcnow
 from ..months import current_month, month_end, month_start
 from .allocation import ARREARS_MONTHS
+from .audit import record_action
 from .rates import base_premium
 
 #: Waitlist places shown as "soon"; beyond it the answer only says "later". Kept vague on purpose.
@@ -288,13 +290,15 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_status_link(worker: Worker) -> str:
+def issue_status_link(worker: Worker, *, by: User | None = None) -> str:
     """Give the worker a new personal link, revoking any earlier one; return its token."""
     revoke_status_links(worker)
     token = secrets.token_urlsafe(24)
     db.session.add(StatusLink(worker_id=worker.id, token_hash=_token_hash(token),
                               token_encrypted=vault().encrypt(token)))
     db.session.flush()
+    if by is not None:
+        record_action("status_link.issue", user=by, campaign=worker.campaign, subject=worker.public_id)
     return token
 
 
@@ -306,15 +310,17 @@ def current_status_token(worker: Worker) -> str | None:
     return vault().decrypt(link.token_encrypted) if link is not None else None
 
 
-def revoke_status_links(worker: Worker, *, by_user_id: int | None = None) -> int:
+def revoke_status_links(worker: Worker, *, by: User | None = None) -> int:
     """Revoke the worker's live links (a lost card); return how many were revoked."""
     revoked = db.session.execute(
         sa.update(StatusLink)
         .where(StatusLink.worker_id == worker.id, StatusLink.revoked_at.is_(None))
-        .values(revoked_at=utcnow(), revoked_by_id=by_user_id)
+        .values(revoked_at=utcnow(), revoked_by_id=by.id if by is not None else None)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.flush()
+    if by is not None and revoked:
+        record_action("status_link.revoke", user=by, campaign=worker.campaign, subject=worker.public_id)
     return revoked
 
 
@@ -327,7 +333,7 @@ def worker_for_token(token: str) -> Worker | None:
         .where(StatusLink.token_hash == _token_hash(token), StatusLink.revoked_at.is_(None)))
 
 
-def issue_missing_status_links(campaign: Campaign, *, limit: int = 500) -> int:
+def issue_missing_status_links(campaign: Campaign, *, by: User | None = None, limit: int = 500) -> int:
     """Give up to ``limit`` of the campaign's workers without a live link one; return how many."""
     has_link = sa.exists().where(StatusLink.worker_id == Worker.id, StatusLink.revoked_at.is_(None))
     workers = db.session.scalars(
@@ -339,4 +345,6 @@ def issue_missing_status_links(campaign: Campaign, *, limit: int = 500) -> int:
         db.session.add(StatusLink(worker_id=worker.id, token_hash=_token_hash(token),
                                   token_encrypted=box.encrypt(token)))
     db.session.flush()
+    if by is not None and workers:
+        record_action("status_link.issue", user=by, campaign=campaign, detail=f"{len(workers)} workers")
     return len(workers)

@@ -165,7 +165,7 @@ def card(public_id):
 def issue(public_id):
     """Give the worker a new personal link; any earlier card stops working."""
     worker = _worker(public_id)
-    service.issue_status_link(worker)
+    service.issue_status_link(worker, by=current_user)
     db.session.commit()
     flash(_("A new status link was issued. Earlier cards no longer open the status."))
     return redirect(url_for("status.card", public_id=public_id))
@@ -176,7 +176,7 @@ def issue(public_id):
 def revoke(public_id):
     """Revoke the worker's personal link (a lost card)."""
     worker = _worker(public_id)
-    service.revoke_status_links(worker, by_user_id=current_user.id)
+    service.revoke_status_links(worker, by=current_user)
     db.session.commit()
     flash(_("The status link was revoked."))
     return redirect(url_for("status.card", public_id=public_id))
@@ -207,7 +207,7 @@ def cards(slug):
 def issue_missing(slug):
     """Issue links for the campaign's workers who have none yet (up to 500 at a time)."""
     campaign = _campaign(slug)
-    issued = service.issue_missing_status_links(campaign)
+    issued = service.issue_missing_status_links(campaign, by=current_user)
     db.session.commit()
     flash(_("Status links issued: %(count)s.", count=issued))
     return redirect(url_for("status.cards", slug=slug))

@@ -344,3 +344,21 @@ def test_status_form_page(client):
     text = page.get_data(as_text=True)
     assert 'name="nik"' in text and 'name="kpj"' in text and 'method="post"' in text
 
+
+
+def test_issuing_and_revoking_a_card_link_is_audited(client, make):
+    from donate.models import AuditEvent
+    from donate.services.manage import assign_staff
+
+    campaign = make.campaign()
+    worker = make.worker(campaign)
+    manager = create_user("card-manager@example.test", "password123", role=Role.manager)
+    assign_staff(campaign, manager, actor=None)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(manager.id)
+        session["_fresh"] = True
+    assert client.post(f"/status/card/{worker.public_id}/issue").status_code == 302
+    assert client.post(f"/status/card/{worker.public_id}/revoke").status_code == 302
+    actions = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["status_link.issue", "status_link.revoke"]
