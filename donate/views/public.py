@@ -5,7 +5,11 @@ from flask import Blueprint, abort, render_template
 
 from ..extensions import db
 from ..models import Campaign, CampaignStatus
+from ..months import current_month
+from ..services.donors import recent_supporters
+from ..services.manage_dashboard import public_funders
 from ..services.progress import campaign_progress
+from ..services.rates import base_premium
 
 bp = Blueprint("public", __name__)
 
@@ -25,7 +29,7 @@ def index():
     campaigns = db.session.scalars(
         sa.select(Campaign).where(Campaign.status != CampaignStatus.draft).order_by(Campaign.created_at.desc())
     ).all()
-    return render_template("public/index.html",
+    return render_template("public/index.html", premium=base_premium(current_month()),
                            items=[(c, campaign_progress(c)) for c in campaigns])
 
 
@@ -33,9 +37,5 @@ def index():
 def campaign(slug):
     """Show one campaign's progress toward its target."""
     campaign = get_campaign(slug)
-    from ..services.donors import recent_supporters
-
-    from ..services.manage_dashboard import public_funders
-
     return render_template("public/campaign.html", campaign=campaign, progress=campaign_progress(campaign),
                            supporters=recent_supporters(campaign), funders=public_funders(campaign))
