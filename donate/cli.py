@@ -5,6 +5,7 @@ import sys
 
 import click
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from flask import current_app
 
 from .extensions import db
@@ -22,6 +23,11 @@ def _campaign(slug: str) -> Campaign:
     if campaign is None:
         raise click.ClickException(f"no campaign with slug {slug!r}")
     return campaign
+
+
+def _count(number: int, noun: str) -> str:
+    """Return "1 worker" or "2 workers"."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _upgrade() -> None:
@@ -82,6 +88,11 @@ def import_workers_command(slug, file, skip_invalid, rejected_path, pending):
         report = import_workers(campaign, data, verified=not pending, skip_invalid=skip_invalid)
     except ImportFileInvalid as exc:
         raise click.ClickException(f"{file}: {exc}") from None
+    except IntegrityError:
+        db.session.rollback()
+        raise click.ClickException(
+            f"{file}: another import registered some of these NIKs at the same moment; nothing was imported. "
+            "Run the import again to see which rows are now duplicates.") from None
     for rejected in report.rejected:
         click.echo(f"{file}:{rejected.line}: {rejected.reason}", err=True)
     if report.rejected and not skip_invalid:
@@ -133,8 +144,8 @@ def allocate_command(slug):
         if not runs:
             click.echo(f"{campaign.slug}: nothing to allocate.")
         for run in runs:
-            click.echo(f"{campaign.slug}: {run.kind.value} ({run.designation.value}): {run.workers} workers, "
-                       f"{run.months} months, {_rupiah(run.amount_idr)}")
+            click.echo(f"{campaign.slug}: {run.kind.value} ({run.designation.value}): "
+                       f"{_count(run.workers, 'worker')}, {_count(run.months, 'month')}, {_rupiah(run.amount_idr)}")
 
 
 @click.command("check-ledger")
