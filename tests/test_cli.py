@@ -255,8 +255,8 @@ def test_allocate_every_open_campaign(runner, make):
     closed.status = CampaignStatus.closed
     result = invoke(runner, "allocate")
     assert result.exit_code == 0, result.output
-    assert "riau: new (infak): 1 workers" in result.stdout
-    assert "kalbar: new (infak): 1 workers" in result.stdout
+    assert "riau: new (infak): 1 worker," in result.stdout
+    assert "kalbar: new (infak): 1 worker," in result.stdout
     assert "closed" not in result.stdout
     assert ledger.balance(closed.id, Account.pool) == 6 * 16_800
 
