@@ -39,6 +39,8 @@ class Defaults:
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent / "translations")
     LANGUAGES = ["id", "en"]
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    #: Where the site is reached, for links in emails sent from the command line (``tick``).
+    PUBLIC_URL = "http://127.0.0.1:5000"
     #: Institution named on receipts.
     INSTITUTION_NAME = "Lindungi"
     #: SMTP delivery; with no server, mail only goes to the outbox table and the log.

@@ -15,6 +15,7 @@ from .donations import (
 )
 from .ledger import Account, Journal, Posting
 from .rates import PremiumRate
+from .reminders import RenewalReminder
 from .workers import Sex, Verification, Worker
 from .audit import AuditEvent, RejectedRowsFile, campaign_staff
 from .remittance import Acknowledgement, BatchState, RemittanceBatch
@@ -26,7 +27,7 @@ __all__ = [
     "Account", "Allocation", "AllocationKind", "Campaign", "CampaignRegion", "CampaignStatus",
     "CoverageMonth", "CoverageState", "Designation", "Donation", "DonationKind", "Hold",
     "Journal", "LIVE_STATES", "PAYMENT_TRANSITIONS", "Payment", "PaymentState", "Posting",
-    "PremiumRate", "ProcessedEvent", "RECEIVED_STATES", "Role", "Sex", "User",
+    "PremiumRate", "RenewalReminder", "ProcessedEvent", "RECEIVED_STATES", "Role", "Sex", "User",
     "Verification", "Worker",
 ]
 __all__ += ["OutboxMessage", "Receipt", "Subscription", "SubscriptionState"]

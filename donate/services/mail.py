@@ -8,11 +8,19 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, url_for
 
 from ..extensions import db
 from ..models import OutboxMessage
 from ..models.base import utcnow
+
+
+def external_url(endpoint: str, **values) -> str:
+    """Return an absolute URL for an email, also from the command line (based on ``PUBLIC_URL``)."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        return url_for(endpoint, _external=True, **values)
 
 
 def send_mail(to_email: str, subject: str, template: str, **context) -> OutboxMessage:

@@ -11,13 +11,14 @@ from ..months import current_month
 from .allocation import ARREARS_MONTHS
 from .donations import fail_payment
 from .holds import expire_holds
+from .reminders import queue_renewal_reminders
 
 #: An unpaid checkout older than this is given up (Stripe's sessions last 24 hours).
 PAYMENT_TIMEOUT = dt.timedelta(hours=24)
 
 
 def tick(*, now: dt.datetime | None = None, today: dt.date | None = None) -> dict[str, int]:
-    """Expire holds and stale unpaid payments; count workers whose coverage is ending or lapsed."""
+    """Expire holds and stale unpaid payments, remind sponsors of cover ending this month, count lapses."""
     now = now or utcnow()
     month = current_month(today)
     holds = expire_holds(now=now)
@@ -40,7 +41,7 @@ def tick(*, now: dt.datetime | None = None, today: dt.date | None = None) -> dic
     return {
         "holds_expired": holds,
         "payments_expired": expired,
-        # Renewal reminders go to these workers' sponsors (sent by the donor journey).
+        "renewal_reminders_sent": queue_renewal_reminders(today=today, now=now),
         "coverage_ending_this_month": count(last.c.last == month),
         "in_arrears": count(last.c.last.between(month - ARREARS_MONTHS, month - 1)),
         "lapsed": count(last.c.last < month - ARREARS_MONTHS),
