@@ -4,16 +4,14 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from stdnum.id import nik as stdnum_nik
 
-from ...crypto import vault
 from ...extensions import db
 from ...forms.manage import ConfirmForm, NikLookupForm, UploadForm, WorkerForm, WorkerSearchForm, WorkerUpdateForm
 from ...models import CoverageMonth, Verification, Worker
 from ...regions import regency_name
 from ...services import manage as staff
 from ...services.imports import ImportFileInvalid
-from ...services.workers import WorkerInvalid, check_worker
+from ...services.workers import WorkerInvalid, check_worker, find_worker_by_nik
 from . import REGISTER, bp, campaign_for, csv_download
 
 PAGE_SIZE = 50
@@ -65,10 +63,8 @@ def find_worker(slug):
     campaign = campaign_for(slug, REGISTER)
     form = NikLookupForm()
     if form.validate_on_submit():
-        found = db.session.scalar(sa.select(Worker).where(
-            Worker.campaign_id == campaign.id,
-            Worker.nik_hash == vault().lookup_hash(stdnum_nik.compact(form.nik.data))))
-        if found is not None:
+        found = find_worker_by_nik(form.nik.data)
+        if found is not None and found.campaign_id == campaign.id:
             return redirect(url_for("manage.worker", slug=campaign.slug, public_id=found.public_id))
     flash(_("No worker of this campaign has that NIK."))
     return redirect(url_for("manage.workers", slug=campaign.slug))
