@@ -333,6 +333,30 @@ def worker_for_token(token: str) -> Worker | None:
         .where(StatusLink.token_hash == _token_hash(token), StatusLink.revoked_at.is_(None)))
 
 
+@dataclass
+class CardSheet:
+    """One page of a campaign's printable status cards."""
+
+    #: (worker, token of their live link), in registration order.
+    cards: list[tuple[Worker, str]]
+    with_link: int
+    registered: int
+
+
+def card_sheet(campaign: Campaign, *, page: int, per_page: int) -> CardSheet:
+    """Return one page of the campaign's workers that have a live status link, with their tokens."""
+    live = (sa.select(Worker, StatusLink.token_encrypted)
+            .join(StatusLink, StatusLink.worker_id == Worker.id)
+            .where(Worker.campaign_id == campaign.id, StatusLink.revoked_at.is_(None)))
+    with_link = db.session.scalar(sa.select(sa.func.count()).select_from(live.subquery()))
+    rows = db.session.execute(
+        live.order_by(Worker.registered_at, Worker.id).offset((page - 1) * per_page).limit(per_page)).all()
+    registered = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Worker).where(Worker.campaign_id == campaign.id))
+    box = vault()
+    return CardSheet([(worker, box.decrypt(token)) for worker, token in rows], with_link, registered)
+
+
 def issue_missing_status_links(campaign: Campaign, *, by: User | None = None, limit: int = 500) -> int:
     """Give up to ``limit`` of the campaign's workers without a live link one; return how many."""
     has_link = sa.exists().where(StatusLink.worker_id == Worker.id, StatusLink.revoked_at.is_(None))

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from ..extensions import db, limiter
 from ..forms.status import KpjStatusForm, NikStatusForm
-from ..models import Campaign, StatusLink, Worker
+from ..models import Campaign, Worker
 from ..services import manage as staff
 from ..services import status as service
 
@@ -188,18 +188,11 @@ def cards(slug):
     """Show a printable sheet of cards for a campaign's workers who have a link."""
     campaign = _campaign(slug)
     page = max(1, request.args.get("page", 1, type=int))
-    live = sa.select(StatusLink.worker_id).where(StatusLink.revoked_at.is_(None))
-    query = sa.select(Worker).where(Worker.campaign_id == campaign.id, Worker.id.in_(live))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    workers = db.session.scalars(
-        query.order_by(Worker.registered_at, Worker.id).offset((page - 1) * CARDS_PER_PAGE).limit(CARDS_PER_PAGE)
-    ).all()
-    registered = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Worker).where(Worker.campaign_id == campaign.id))
+    sheet = service.card_sheet(campaign, page=page, per_page=CARDS_PER_PAGE)
     return render_template(
-        "status/cards.html", campaign=campaign, page=page, pages=max(1, -(-total // CARDS_PER_PAGE)),
-        cards=[_card(w, service.current_status_token(w)) for w in workers],
-        without=registered - total)
+        "status/cards.html", campaign=campaign, page=page, pages=max(1, -(-sheet.with_link // CARDS_PER_PAGE)),
+        cards=[_card(worker, token) for worker, token in sheet.cards],
+        without=sheet.registered - sheet.with_link)
 
 
 @bp.post("/cards/<slug>/issue")
