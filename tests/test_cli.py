@@ -25,6 +25,7 @@ from donate.models import (
 from donate.services import ledger
 from donate.services.donations import create_donation, start_payment
 from donate.services.holds import hold_worker
+from donate.services.progress import campaign_progress
 from donate.services.workers import find_worker_by_nik, worker_nik
 
 
@@ -54,6 +55,11 @@ def test_demo_creates_the_campaign_once(runner):
     assert [r.code for r in campaign.regions] == ["1402", "1471", "6171"]
     assert count(Worker) == 50
     assert ledger.check_ledger() == []
+    # BPJS has answered for part of the demo batch: some workers protected, some funded and waiting, two flagged.
+    progress = campaign_progress(campaign)
+    assert 0 < progress["workers_protected"] < progress["workers_funded"]
+    flagged = sa.select(sa.func.count()).select_from(Worker).where(Worker.flag_reason.is_not(None))
+    assert db.session.scalar(flagged) == 2
 
     login = next(line for line in result.output.splitlines() if line.startswith("Manager login: "))
     email, password = login.removeprefix("Manager login: ").split(" / ")
