@@ -32,6 +32,8 @@ class ProviderEvent:
     first_invoice: bool = False
     #: The provider ended the subscription ``subscription_ref``.
     subscription_ended: bool = False
+    #: For a closed dispute: ``True`` if we won it (the money comes back), ``False`` if lost.
+    dispute_won: bool | None = None
 
 
 class PaymentProvider:

@@ -202,13 +202,14 @@ class StripeProvider(PaymentProvider):
         if kind == "charge.refunded":
             return ProviderEvent(**base, payment_ref=self._charge_payment_ref(obj), state=PaymentState.refunded,
                                  refunded_idr=from_stripe(obj.get("amount_refunded")), payment_id=_payment_id(obj))
-        if kind == "charge.dispute.created":
+        if kind in ("charge.dispute.created", "charge.dispute.closed"):
             charge = obj.get("charge")
             if isinstance(charge, str):
                 charge = self.client.v1.charges.retrieve(charge).to_dict()
+            closed = {"dispute_won": obj.get("status") == "won"} if kind == "charge.dispute.closed" else {}
             return ProviderEvent(**base, payment_ref=self._charge_payment_ref(charge or {}),
                                  state=PaymentState.disputed, amount_idr=from_stripe(obj.get("amount")),
-                                 payment_id=_payment_id(charge or {}))
+                                 payment_id=_payment_id(charge or {}), **closed)
         return ProviderEvent(**base, payment_ref=None)
 
     def _charge_payment_ref(self, charge: dict) -> str | None:

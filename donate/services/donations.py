@@ -16,8 +16,10 @@ from ..models import (
     Designation,
     Donation,
     DonationKind,
+    Journal,
     Payment,
     PaymentState,
+    Posting,
     Worker,
 )
 from ..models.base import utcnow
@@ -282,3 +284,33 @@ def dispute_payment(payment: Payment, *, today: dt.date | None = None) -> bool:
     payment.refunded_idr += taken
     db.session.flush()
     return True
+
+
+def close_dispute(payment: Payment, *, won: bool) -> str:
+    """Settle a disputed payment: a won dispute brings the withdrawn money back to the pool.
+
+    A lost dispute leaves the books as they are (the money left when the
+    dispute opened); the payment becomes ``refunded`` if nothing of it is left.
+    Returns what was done; a repeated close changes nothing.
+    """
+    donation = payment.donation
+    lock_campaign(donation.campaign_id)
+    db.session.refresh(payment)
+    if payment.state != PaymentState.disputed:
+        return "dispute already closed"
+    if not won:
+        if payment.refunded_idr == payment.amount_idr:
+            transition(payment, PaymentState.refunded)
+        return "dispute lost"
+    withdrawn = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Posting.amount_idr), 0))
+        .join(Journal, Journal.id == Posting.journal_id)
+        .where(Journal.payment_id == payment.id, Journal.kind == "dispute", Posting.account == Account.refunded))
+    ledger.post_entry(
+        donation.campaign_id, "dispute_won",
+        [(Account.refunded, donation.designation, -int(withdrawn)), (Account.pool, donation.designation, int(withdrawn))],
+        payment_id=payment.id, memo=f"dispute over payment {payment.id} won",
+    )
+    payment.refunded_idr -= int(withdrawn)
+    transition(payment, PaymentState.paid)
+    return "dispute won"

@@ -11,6 +11,7 @@ from . import subscriptions
 from .donations import (
     InvalidTransition,
     RefundRefused,
+    close_dispute,
     confirm_payment,
     dispute_payment,
     fail_payment,
@@ -96,6 +97,8 @@ def handle_event(provider_name: str, event: ProviderEvent) -> str:
             current_app.logger.error("refund of payment %s needs a manager: %s", payment.id, exc)
             return "refund needs a manager"
         return "refunded"
+    if event.state == PaymentState.disputed and event.dispute_won is not None:
+        return close_dispute(payment, won=event.dispute_won)
     if event.state == PaymentState.disputed:
         return "disputed" if dispute_payment(payment) else "already disputed"
     return "ignored"

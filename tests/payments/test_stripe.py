@@ -428,3 +428,33 @@ def test_subscription_deleted_by_stripe_stops_it(monthly, client):
     deleted = event("evt_del", "customer.subscription.deleted", {"id": "sub_1", "object": "subscription"})
     assert signed(client, deleted).json["outcome"] == "subscription ended"
     assert db.session.scalar(sa.select(Subscription.state)) == SubscriptionState.cancelled
+
+
+@pytest.mark.parametrize("outcome", ["won", "lost"])
+def test_a_closed_dispute_settles_the_payment(stripe_app, client, campaign, make, api, outcome):
+    worker = make.worker(campaign)
+    db.session.commit()
+    api.add(responses.POST, f"{API}/v1/checkout/sessions", json=session_reply())
+    sponsor(client, campaign, worker)
+    payment = db.session.scalar(sa.select(Payment))
+    signed(client, completed(payment))
+    charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_1", "metadata": {"payment_id": str(payment.id)}}
+    dispute = {"id": "dp_1", "object": "dispute", "charge": charge, "amount": SIX_MONTHS * 100}
+    signed(client, event("evt_dp", "charge.dispute.created", dispute))
+    pool_while_disputed = ledger_pool(campaign)
+
+    closed = event("evt_dp_closed", "charge.dispute.closed", {**dispute, "status": outcome})
+    assert signed(client, closed).json["outcome"] == f"dispute {outcome}"
+    assert signed(client, {**closed, "id": "evt_dp_closed_again"}).json["outcome"] == "dispute already closed"
+    db.session.refresh(payment)
+    if outcome == "won":
+        assert (payment.state, payment.refunded_idr) == (PaymentState.paid, 0)
+        assert ledger_pool(campaign) == pool_while_disputed + SIX_MONTHS
+    else:
+        assert (payment.state, payment.refunded_idr) == (PaymentState.refunded, SIX_MONTHS)
+        assert ledger_pool(campaign) == pool_while_disputed
+    assert check_ledger() == []
+
+
+def ledger_pool(campaign):
+    return balance(campaign.id, Account.pool)
