@@ -8,6 +8,7 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template, url_for
 
 from ..extensions import db
@@ -62,3 +63,13 @@ def deliver(message: OutboxMessage) -> bool:
     message.error = None
     db.session.flush()
     return True
+
+
+def retry_unsent(*, limit: int = 200) -> int:
+    """Try again to deliver outbox messages whose delivery failed; return how many went out."""
+    if not current_app.config.get("MAIL_SERVER"):
+        return 0
+    failed = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.error.is_not(None))
+        .order_by(OutboxMessage.id).limit(limit)).all()
+    return sum(deliver(message) for message in failed)

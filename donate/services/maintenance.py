@@ -11,6 +11,7 @@ from ..months import current_month
 from .allocation import ARREARS_MONTHS
 from .donations import fail_payment
 from .holds import expire_holds
+from .mail import retry_unsent
 from .reminders import queue_renewal_reminders
 
 #: An unpaid checkout older than this is given up (Stripe's sessions last 24 hours).
@@ -18,7 +19,7 @@ PAYMENT_TIMEOUT = dt.timedelta(hours=24)
 
 
 def tick(*, now: dt.datetime | None = None, today: dt.date | None = None) -> dict[str, int]:
-    """Expire holds and stale unpaid payments, remind sponsors of cover ending this month, count lapses."""
+    """Expire holds and stale payments, remind sponsors of cover ending this month, resend failed mail, count lapses."""
     now = now or utcnow()
     month = current_month(today)
     holds = expire_holds(now=now)
@@ -42,6 +43,7 @@ def tick(*, now: dt.datetime | None = None, today: dt.date | None = None) -> dic
         "holds_expired": holds,
         "payments_expired": expired,
         "renewal_reminders_sent": queue_renewal_reminders(today=today, now=now),
+        "failed_mail_resent": retry_unsent(),
         "coverage_ending_this_month": count(last.c.last == month),
         "in_arrears": count(last.c.last.between(month - ARREARS_MONTHS, month - 1)),
         "lapsed": count(last.c.last < month - ARREARS_MONTHS),

@@ -68,3 +68,16 @@ def test_an_smtp_failure_is_recorded_not_raised(app, smtp):
     smtp.fail = True
     message = send(app)
     assert message.sent_at is None and "no such user" in message.error
+
+
+def test_tick_resends_mail_whose_delivery_failed(app, smtp):
+    from donate.services.maintenance import tick
+
+    app.config.update(MAIL_SERVER="smtp.example")
+    smtp.fail = True
+    message = send(app)
+    assert message.sent_at is None and message.error
+    smtp.fail = False
+    assert tick()["failed_mail_resent"] == 1
+    assert message.sent_at is not None and message.error is None
+    assert tick()["failed_mail_resent"] == 0
