@@ -16,13 +16,16 @@ REGIONAL_LOCALES = {"en": "en_ID"}
 
 def select_locale() -> str:
     """Use the language the visitor chose (``?lang=``, remembered in the session), else Indonesian."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
     languages = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang")
-    if chosen in languages:
-        session["lang"] = chosen
-    language = session.get("lang") if session.get("lang") in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if has_request_context():  # the command line and emails sent from it use the default
+        chosen = request.args.get("lang")
+        if chosen in languages:
+            session["lang"] = chosen
+        if session.get("lang") in languages:
+            language = session["lang"]
     # English as used in Indonesia: English words, "Rp 16.800" and Indonesian number grouping.
     return REGIONAL_LOCALES.get(language, language)
 

@@ -9,13 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from flask import current_app
 
 from .extensions import db
+from .formatting import rupiah
 from .models import Campaign, CampaignStatus, Designation, Role
 from .services import ledger
-
-
-def _rupiah(amount: int) -> str:
-    """Format whole rupiah the Indonesian way: "Rp 16.800"."""
-    return f"Rp {amount:,}".replace(",", ".")
 
 
 def _campaign(slug: str) -> Campaign:
@@ -126,7 +122,7 @@ def record_funding_command(slug, amount_idr, funder, designation, reference):
     except DonationRefused as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"Recorded {_rupiah(donation.amount_idr)} from {donation.funder} ({designation}) "
+    click.echo(f"Recorded {rupiah(donation.amount_idr)} from {donation.funder} ({designation}) "
                f"as donation {donation.id}.")
 
 
@@ -145,7 +141,7 @@ def allocate_command(slug):
             click.echo(f"{campaign.slug}: nothing to allocate.")
         for run in runs:
             click.echo(f"{campaign.slug}: {run.kind.value} ({run.designation.value}): "
-                       f"{_count(run.workers, 'worker')}, {_count(run.months, 'month')}, {_rupiah(run.amount_idr)}")
+                       f"{_count(run.workers, 'worker')}, {_count(run.months, 'month')}, {rupiah(run.amount_idr)}")
 
 
 @click.command("check-ledger")

@@ -22,6 +22,7 @@ from ..models import (
     Posting,
     Worker,
 )
+from ..formatting import rupiah
 from ..models.base import utcnow
 from ..months import current_month
 from . import ledger
@@ -204,8 +205,8 @@ def refund_payment(payment: Payment, amount_idr: int | None = None, *,
         available = pool + sum(month.premium_idr for month in months)
         if available < amount_idr:
             raise RefundRefused(
-                f"only Rp {available:,} can be refunded now: the rest of this gift has been sent to BPJS "
-                "or already pays other workers' premiums".replace(",", ".")
+                f"only {rupiah(available)} can be refunded now: the rest of this gift has been sent to BPJS "
+                "or already pays other workers' premiums"
             )
         pool += _release_unremitted(donation, amount_idr - pool, today=today, months=months)
     ledger.post_entry(

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from ..crypto import vault
 from ..extensions import db
+from ..formatting import rupiah
 from ..models import (
     Account,
     Allocation,
@@ -255,7 +256,7 @@ def record_institutional_funding(campaign: Campaign, amount_idr: int, *, user: U
     """Record an institutional or offline gift (APBD, DBH Sawit, CSR, transfer) through the ledger."""
     donation = record_funding(campaign, amount_idr, funder=funder, designation=designation, reference=reference)
     audit.record_action("funding.record", user=user, campaign=campaign, subject=f"donation {donation.id}",
-                        detail=f"{source}: {funder} Rp {amount_idr:,} ({designation.value})"
+                        detail=f"{source}: {funder} {rupiah(amount_idr)} ({designation.value})"
                                + (f" ref {reference}" if reference else ""))
     return donation
 
@@ -324,7 +325,7 @@ def run_allocation(campaign: Campaign, *, user: User, today: dt.date | None = No
     audit.record_action(
         "allocation.run", user=user, campaign=campaign, subject=f"{len(runs)} runs",
         detail="; ".join(f"{r.kind.value} {r.designation.value}: {r.workers} workers, {r.months} months, "
-                         f"Rp {r.amount_idr:,}" for r in runs) or "nothing to allocate")
+                         f"{rupiah(r.amount_idr)}" for r in runs) or "nothing to allocate")
     return runs
 
 
@@ -347,7 +348,7 @@ def refund_gift(payment: Payment, amount_idr: int | None, *, user: User, reason:
         gateway.refund(payment, refunded)
     donation = payment.donation
     audit.record_action("payment.refund", user=user, campaign=donation.campaign, subject=f"payment {payment.id}",
-                        detail=f"Rp {refunded:,} of Rp {payment.amount_idr:,} ({payment.provider})"
+                        detail=f"{rupiah(refunded)} of {rupiah(payment.amount_idr)} ({payment.provider})"
                                + (f": {reason}" if reason else ""))
     return refunded
 

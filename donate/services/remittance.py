@@ -19,6 +19,7 @@ from stdnum.id import nik as stdnum_nik
 
 from ..crypto import vault
 from ..extensions import db
+from ..formatting import rupiah
 from ..models import (
     Account,
     Acknowledgement,
@@ -121,7 +122,7 @@ def create_batch(campaign: Campaign, first_month: int, last_month: int, *, user:
          for line in ((Account.allocated, designation, -int(total)), (Account.remitted, designation, int(total)))],
         memo=f"remittance batch {batch.id}: {workers} workers, {months} months")
     audit.record_action("remittance.create", user=user, campaign=campaign, subject=f"batch {batch.id}",
-                        detail=f"{workers} workers, {months} months, Rp {amount:,}")
+                        detail=f"{workers} workers, {months} months, {rupiah(amount)}")
     return batch
 
 
@@ -315,7 +316,7 @@ def acknowledge_batch(batch: RemittanceBatch, data: bytes | str, *, user: User |
     audit.record_action(
         "remittance.acknowledge", user=user, campaign=batch.campaign, subject=f"batch {batch.id}",
         detail=f"{report.rows} rows: {report.months_accepted} months accepted, {report.months_rejected} "
-               f"rejected (Rp {report.returned_idr:,} back to the pool), {report.already} already recorded, "
+               f"rejected ({rupiah(report.returned_idr)} back to the pool), {report.already} already recorded, "
                f"{len(report.errors)} skipped")
     return report
 

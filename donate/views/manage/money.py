@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...extensions import db
+from ...formatting import rupiah
 from ...forms.manage import FUNDING_SOURCES, AllocateForm, FundingForm, RefundForm
 from ...models import Designation, Donation, Payment, PaymentState
 from ...regions import regency_name
@@ -101,6 +102,6 @@ def refund(slug, payment_id):
             form.amount_idr.errors = list(form.amount_idr.errors) + [str(exc)]
         else:
             db.session.commit()
-            flash(_("Refunded %(amount)s.", amount=f"Rp {amount:,}".replace(",", ".")))
+            flash(_("Refunded %(amount)s.", amount=rupiah(amount)))
             return redirect(url_for("manage.gifts", slug=campaign.slug))
     return render_template("manage/refund.html", campaign=campaign, payment=payment, form=form)
