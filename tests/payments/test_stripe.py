@@ -77,6 +77,15 @@ def event(event_id, kind, obj):
     return {"id": event_id, "object": "event", "type": kind, "data": {"object": obj}}
 
 
+def checkout_sponsorship(client, campaign, make, api):
+    """Open a Stripe checkout sponsoring a new worker; return the worker and the payment."""
+    worker = make.worker(campaign)
+    db.session.commit()
+    api.add(responses.POST, f"{API}/v1/checkout/sessions", json=session_reply())
+    sponsor(client, campaign, worker)
+    return worker, db.session.scalar(sa.select(Payment))
+
+
 def completed(payment, *, session="cs_test_1", status="paid", event_id="evt_completed", mode="payment",
               subscription=None):
     return event(event_id, "checkout.session.completed", {
@@ -133,11 +142,7 @@ def test_pool_gift_amount_is_converted_at_the_boundary(stripe_app, client, campa
 
 
 def test_completed_session_confirms_once_and_duplicates_are_harmless(stripe_app, client, campaign, make, api):
-    worker = make.worker(campaign)
-    db.session.commit()
-    api.add(responses.POST, f"{API}/v1/checkout/sessions", json=session_reply())
-    sponsor(client, campaign, worker)
-    payment = db.session.scalar(sa.select(Payment))
+    worker, payment = checkout_sponsorship(client, campaign, make, api)
     first = signed(client, completed(payment))
     assert first.status_code == 200 and first.json["outcome"] == "confirmed"
     again = signed(client, completed(payment))
@@ -151,11 +156,7 @@ def test_completed_session_confirms_once_and_duplicates_are_harmless(stripe_app,
 
 
 def test_unpaid_completion_waits_for_the_async_result(stripe_app, client, campaign, make, api):
-    worker = make.worker(campaign)
-    db.session.commit()
-    api.add(responses.POST, f"{API}/v1/checkout/sessions", json=session_reply())
-    sponsor(client, campaign, worker)
-    payment = db.session.scalar(sa.select(Payment))
+    worker, payment = checkout_sponsorship(client, campaign, make, api)
     assert signed(client, completed(payment, status="unpaid")).json["outcome"] == "ignored"
     assert months_of(worker) == []
     failed = event("evt_failed", "checkout.session.async_payment_failed",
@@ -185,11 +186,7 @@ def test_expired_session_frees_the_worker(stripe_app, client, campaign, make, ap
 
 
 def test_bad_and_stale_signatures_are_refused(stripe_app, client, campaign, make, api):
-    worker = make.worker(campaign)
-    db.session.commit()
-    api.add(responses.POST, f"{API}/v1/checkout/sessions", json=session_reply())
-    sponsor(client, campaign, worker)
-    payment = db.session.scalar(sa.select(Payment))
+    worker, payment = checkout_sponsorship(client, campaign, make, api)
     assert signed(client, completed(payment), secret="whsec_wrong").status_code == 400
     assert signed(client, completed(payment), timestamp=int(time.time()) - 3600).status_code == 400
     assert client.post("/webhooks/stripe", data=b"{}").status_code == 400
@@ -203,11 +200,7 @@ def test_events_we_do_not_handle_get_200(stripe_app, client):
 
 
 def test_success_page_asks_stripe_rather_than_trusting_the_redirect(stripe_app, client, campaign, make, api):
-    worker = make.worker(campaign)
-    db.session.commit()
-    api.add(responses.POST, f"{API}/v1/checkout/sessions", json=session_reply())
-    sponsor(client, campaign, worker)
-    payment = db.session.scalar(sa.select(Payment))
+    worker, payment = checkout_sponsorship(client, campaign, make, api)
     from donate.services.receipts import payment_token
 
     thanks = f"/donor/thanks/{payment_token(payment)}"
@@ -280,11 +273,7 @@ def test_refund_before_the_payment_is_retried_later(stripe_app, client, campaign
 
 
 def test_dispute_marks_the_payment_and_takes_the_money_out_of_the_pool(stripe_app, client, campaign, make, api):
-    worker = make.worker(campaign)
-    db.session.commit()
-    api.add(responses.POST, f"{API}/v1/checkout/sessions", json=session_reply())
-    sponsor(client, campaign, worker)
-    payment = db.session.scalar(sa.select(Payment))
+    worker, payment = checkout_sponsorship(client, campaign, make, api)
     signed(client, completed(payment))
     assert len(months_of(worker)) == 6
     api.add(responses.GET, f"{API}/v1/charges/ch_1",
@@ -432,11 +421,7 @@ def test_subscription_deleted_by_stripe_stops_it(monthly, client):
 
 @pytest.mark.parametrize("outcome", ["won", "lost"])
 def test_a_closed_dispute_settles_the_payment(stripe_app, client, campaign, make, api, outcome):
-    worker = make.worker(campaign)
-    db.session.commit()
-    api.add(responses.POST, f"{API}/v1/checkout/sessions", json=session_reply())
-    sponsor(client, campaign, worker)
-    payment = db.session.scalar(sa.select(Payment))
+    worker, payment = checkout_sponsorship(client, campaign, make, api)
     signed(client, completed(payment))
     charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_1", "metadata": {"payment_id": str(payment.id)}}
     dispute = {"id": "dp_1", "object": "dispute", "charge": charge, "amount": SIX_MONTHS * 100}
