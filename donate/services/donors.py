@@ -1,9 +1,11 @@
 """What a donor sees on their page: gifts, the workers they helped and where each one stands."""
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
@@ -40,22 +42,17 @@ def gifts_of(user) -> list[tuple[Donation, Payment | None]]:
     """Return the user's gifts, newest first, each with its latest payment."""
     donations = db.session.scalars(
         sa.select(Donation).where(Donation.donor_id == user.id).order_by(Donation.id.desc())
+        .options(selectinload(Donation.payments))
     ).all()
     return [(d, d.payments[-1] if d.payments else None) for d in donations]
 
 
-def worker_state(worker_id: int, *, today: dt.date | None = None) -> tuple[str, int, int, bool]:
-    """Return (state, first month, last month, renewable) of a worker's funded coverage."""
-    month = current_month(today)
-    rows = db.session.execute(
-        sa.select(CoverageMonth.month, CoverageMonth.state)
-        .where(CoverageMonth.worker_id == worker_id, CoverageMonth.state.in_(LIVE_STATES))
-        .order_by(CoverageMonth.month)
-    ).all()
-    if not rows:
+def coverage_state(months: list[tuple[int, CoverageState]], month: int) -> tuple[str, int, int, bool]:
+    """Return (state, first month, last month, renewable) from a worker's live months, sorted by month."""
+    if not months:
         return "ended", month, month - 1, False
-    first, last = rows[0].month, rows[-1].month
-    now = {m: s for m, s in rows}.get(month)
+    first, last = months[0][0], months[-1][0]
+    now = dict(months).get(month)
     if last < month:
         state = "lapsed" if last >= month - ARREARS_MONTHS else "ended"
     elif now == CoverageState.accepted:
@@ -67,18 +64,29 @@ def worker_state(worker_id: int, *, today: dt.date | None = None) -> tuple[str, 
 
 
 def workers_helped(user, *, today: dt.date | None = None) -> list[HelpedWorker]:
-    """Return every worker whose months the user's gifts paid for."""
-    funded = db.session.execute(
+    """Return every worker whose months the user's gifts paid for (three queries, however many workers)."""
+    month = current_month(today)
+    funded = dict(db.session.execute(
         sa.select(CoverageMonth.worker_id, sa.func.count())
         .join(Allocation, Allocation.id == CoverageMonth.allocation_id)
         .join(Donation, Donation.id == Allocation.donation_id)
         .where(Donation.donor_id == user.id, CoverageMonth.state.in_(LIVE_STATES))
         .group_by(CoverageMonth.worker_id)
-    ).all()
+    ).all())
+    if not funded:
+        return []
+    workers = {w.id: w for w in db.session.scalars(sa.select(Worker).where(Worker.id.in_(list(funded))))}
+    months: dict[int, list[tuple[int, CoverageState]]] = defaultdict(list)
+    for worker_id, number, state in db.session.execute(
+        sa.select(CoverageMonth.worker_id, CoverageMonth.month, CoverageMonth.state)
+        .where(CoverageMonth.worker_id.in_(list(funded)), CoverageMonth.state.in_(LIVE_STATES))
+        .order_by(CoverageMonth.worker_id, CoverageMonth.month)
+    ):
+        months[worker_id].append((number, state))
     result = []
-    for worker_id, months in funded:
-        state, first, last, renewable = worker_state(worker_id, today=today)
-        result.append(HelpedWorker(db.session.get(Worker, worker_id), months, first, last, state, renewable))
+    for worker_id, count in funded.items():
+        state, first, last, renewable = coverage_state(months[worker_id], month)
+        result.append(HelpedWorker(workers[worker_id], count, first, last, state, renewable))
     return sorted(result, key=lambda h: (h.last_month, h.worker.id))
 
 
