@@ -1,6 +1,7 @@
 """Money in without a card, allocation of the pool, gifts and refunds."""
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -74,7 +75,7 @@ def gifts(slug):
     campaign = campaign_for(slug, MANAGE)
     state = request.args.get("state", "")
     page = max(request.args.get("page", 1, type=int), 1)
-    query = (sa.select(Payment).join(Donation, Donation.id == Payment.donation_id)
+    query = (sa.select(Payment).join(Payment.donation).options(contains_eager(Payment.donation))
              .where(Donation.campaign_id == campaign.id,
                     Payment.state.in_([PaymentState.paid, PaymentState.refunded, PaymentState.disputed])))
     if state in {s.value for s in PaymentState}:
