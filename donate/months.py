@@ -26,3 +26,8 @@ def month_end(index: int) -> dt.date:
 def current_month(today: dt.date | None = None) -> int:
     """Return the month number of today (in the server's local date)."""
     return month_index(today or dt.date.today())
+
+
+def month_code(index: int) -> str:
+    """Return month ``index`` as "YYYY-MM", the form files and month inputs use."""
+    return month_start(index).strftime("%Y-%m")

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models import CampaignStatus, Designation, Role, Verification
-from ..months import month_index
+from ..months import month_code, month_index
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -152,7 +152,7 @@ class MonthField(StringField):
 
     def _value(self):
         if isinstance(self.data, int):
-            return f"{self.data // 12:04d}-{self.data % 12 + 1:02d}"
+            return month_code(self.data)
         return getattr(self, "raw", "") or ""
 
 

@@ -32,7 +32,7 @@ from ..models import (
     User,
     Worker,
 )
-from ..months import month_start
+from ..months import month_code
 from ..regions import regency_name
 from . import audit, ledger
 from .imports import ImportFileInvalid, read_rows
@@ -150,10 +150,6 @@ def cancel_batch(batch: RemittanceBatch, *, user: User | None) -> None:
     audit.record_action("remittance.cancel", user=user, campaign=batch.campaign, subject=f"batch {batch.id}")
 
 
-def _month_label(month: int) -> str:
-    return month_start(month).strftime("%Y-%m")
-
-
 def export_rows(batch: RemittanceBatch):
     """Yield the batch file's rows, one per worker, with full NIKs."""
     per_worker = db.session.execute(
@@ -169,7 +165,7 @@ def export_rows(batch: RemittanceBatch):
             worker = workers[worker_id]
             yield (worker_nik(worker), worker.full_name, worker.birth_date.isoformat(), worker.sex.value,
                    worker.occupation, worker.regency_code, regency_name(worker.regency_code), worker.kpj or "",
-                   _month_label(first), _month_label(last), months, int(amount))
+                   month_code(first), month_code(last), months, int(amount))
 
 
 def export_batch(batch: RemittanceBatch, *, user: User | None) -> str:

@@ -1,6 +1,5 @@
 """Create, edit, open, pause and close campaigns; the dashboard and its exports."""
 
-import datetime as dt
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,7 +19,7 @@ from ...services.campaigns import (
 )
 from ...services.progress import campaign_progress
 from ...forms.manage import CampaignForm, StatusForm
-from ...months import month_start
+from ...months import month_code, month_end
 from ...regions import regency_name
 from . import LABELS, MANAGE, bp, campaign_for, csv_download
 
@@ -141,14 +140,14 @@ def export(slug, name):
               f.net_idr, dash.worker_equivalent(campaign, f.net_idr)) for f in dash.money_by_funder(campaign)))
     elif name == "progress":
         text = staff.write_csv(("month", "workers_funded", "workers_protected"),
-                               ((month_start(m).strftime("%Y-%m"), f, p)
+                               ((month_code(m), f, p)
                                 for m, f, p in dash.coverage_over_time(campaign)))
     else:
         lapsing = dash.lapsing_workers(campaign, limit=None)
         text = staff.write_csv(
             ("worker", "display_name", "regency_code", "regency_name", "kpj", "covered_until"),
             ((w.public_id, w.display_name, w.regency_code, regency_name(w.regency_code), w.kpj or "",
-              month_start(m + 1).replace(day=1) - dt.timedelta(days=1)) for w, m in lapsing.sample))
+              month_end(m)) for w, m in lapsing.sample))
         audit.record_action("dashboard.export", user=current_user, campaign=campaign, subject="lapsing",
                             detail=f"{lapsing.workers} workers")
         db.session.commit()
