@@ -36,6 +36,7 @@ from ..months import current_month, month_end, month_start
 from .allocation import ARREARS_MONTHS
 from .audit import record_action
 from .rates import base_premium
+from .workers import find_worker_by_nik
 
 #: Waitlist places shown as "soon"; beyond it the answer only says "later". Kept vague on purpose.
 NEAR_IN_QUEUE = 100
@@ -153,7 +154,7 @@ def rate_limit_key(*, nik: str | None = None, kpj: str | None = None) -> str | N
 
 def find_worker_by_nik_and_name(nik: str, full_name: str) -> Worker | None:
     """Return the worker with this NIK if ``full_name`` matches the KTP name; else ``None``."""
-    worker = db.session.scalar(sa.select(Worker).where(Worker.nik_hash == vault().lookup_hash(compact_nik(nik))))
+    worker = find_worker_by_nik(compact_nik(nik))
     expected = normalise_name(worker.full_name) if worker is not None else _NOBODY
     given = normalise_name(full_name)
     if hmac.compare_digest(expected.encode(), given.encode()) and worker is not None:
