@@ -3,9 +3,10 @@
 import os
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, current_app, has_request_context, request, session
 
 from . import cli, formatting, payments
+from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,8 +17,6 @@ REGIONAL_LOCALES = {"en": "en_ID"}
 
 def select_locale() -> str:
     """Use the language the visitor chose (``?lang=``, remembered in the session), else Indonesian."""
-    from flask import current_app, has_request_context
-
     languages = current_app.config["LANGUAGES"]
     language = current_app.config["BABEL_DEFAULT_LOCALE"]
     if has_request_context():  # the command line and emails sent from it use the default
@@ -40,8 +39,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from .config import load_config
-
     load_config(app, test_config)
 
     db.init_app(app)

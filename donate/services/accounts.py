@@ -1,9 +1,11 @@
 """Create users."""
 
 import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..extensions import db
-from ..models import Role, User
+from ..models import Donation, Role, Subscription, User
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -39,8 +41,6 @@ class InvalidToken(ValueError):
 
 
 def _serializer(salt: str):
-    from flask import current_app
-    from itsdangerous import URLSafeTimedSerializer
 
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
@@ -72,7 +72,6 @@ def password_reset_token(user: User) -> str:
 
 def reset_password(token: str, password: str) -> User:
     """Set a new password from a reset token; the emailed link proves the address, so gifts are claimed."""
-    from itsdangerous import BadSignature
 
     try:
         user_id, fingerprint = _serializer("password-reset").loads(token, max_age=RESET_TOKEN_MINUTES * 60)
@@ -96,7 +95,6 @@ def email_confirmation_token(user: User) -> str:
 
 def confirm_email(token: str) -> tuple[User, int]:
     """Check a confirmation token and claim the gifts given with that email; return the user and the count."""
-    from itsdangerous import BadSignature
 
     try:
         user_id, email = _serializer("confirm-email").loads(token, max_age=CONFIRM_TOKEN_DAYS * 86400)
@@ -114,7 +112,6 @@ def claim_donations(user: User) -> int:
     Only called once the email is proven (confirmation or reset link), so
     registering with someone else's address shows none of their gifts.
     """
-    from ..models import Donation, Subscription
 
     donation_ids = sa.select(Donation.id).where(Donation.donor_email == user.email, Donation.donor_id.is_(None))
     db.session.execute(

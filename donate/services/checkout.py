@@ -23,6 +23,8 @@ from ..models import (
     Verification,
     Worker,
 )
+from ..models import Hold
+from ..models.base import utcnow
 from ..months import current_month
 from ..payments import provider
 from .allocation import ARREARS_MONTHS, is_fundable, next_fundable_month
@@ -207,8 +209,6 @@ def browse_workers(campaign: Campaign, *, regency: str | None = None, occupation
     The waitlist order (priority, then registration) is the index's order, and
     no total is counted, so a page costs the same with 100,000 workers.
     """
-    from ..models import Hold
-    from ..models.base import utcnow
 
     query = _waiting(campaign, None, today=today).where(
         Worker.public_profile.is_(True),

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from ..crypto import vault
+from .. import payments
+from ..crypto import mask_nik, vault
 from ..extensions import db
 from ..formatting import rupiah
 from ..models import (
@@ -21,8 +22,10 @@ from ..models import (
     AllocationKind,
     Campaign,
     CoverageMonth,
+    CoverageState,
     Designation,
     Payment,
+    PaymentState,
     RejectedRowsFile,
     Role,
     User,
@@ -36,7 +39,7 @@ from . import audit, ledger
 from .allocation import DESIGNATION_ORDER, allocate_pool
 from .donations import MANUAL_PROVIDER, RefundRefused, record_funding, refund_payment
 from .imports import ImportReport, import_workers, write_rejected
-from .workers import WorkerDetails, WorkerInvalid, register_worker
+from .workers import WorkerDetails, WorkerInvalid, register_worker, worker_nik
 
 #: Days the rejected rows of a browser upload stay downloadable.
 REJECTED_ROWS_DAYS = 7
@@ -243,7 +246,6 @@ def _forget_rejected_months(worker: Worker) -> None:
     Their money went back to the pool through the ledger when they were
     rejected; the journal keeps that record.
     """
-    from ..models import CoverageState
 
     db.session.execute(sa.delete(CoverageMonth).where(
         CoverageMonth.worker_id == worker.id, CoverageMonth.state == CoverageState.rejected))
@@ -331,8 +333,6 @@ def run_allocation(campaign: Campaign, *, user: User, today: dt.date | None = No
 
 def refund_gift(payment: Payment, amount_idr: int | None, *, user: User, reason: str = "") -> int:
     """Refund a gift fully or partly out of the pool, through the card provider when it came by card."""
-    from .. import payments
-    from ..models import PaymentState
 
     if payment.state == PaymentState.disputed:
         # The card network already took the disputed money back; refunding it too would pay twice.
@@ -355,8 +355,6 @@ def refund_gift(payment: Payment, amount_idr: int | None, *, user: User, reason:
 
 def masked_nik(worker: Worker) -> str:
     """Return the worker's NIK with all but the last four digits hidden."""
-    from ..crypto import mask_nik
-    from .workers import worker_nik
 
     return mask_nik(worker_nik(worker))
 

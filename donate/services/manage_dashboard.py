@@ -5,9 +5,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+import pygal
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from pygal.style import Style
 
 from ..extensions import db
+from ..formatting import month_name
 from ..models import (
     LIVE_STATES,
     Account,
@@ -261,11 +265,7 @@ def waitlist(campaign: Campaign, *, limit: int = 50) -> tuple[int, list[Worker],
 
 def charts(campaign: Campaign, *, today: dt.date | None = None) -> dict[str, str]:
     """Return the dashboard's charts as inline SVG drawn by pygal."""
-    import pygal
-    from flask_babel import gettext as _
-    from pygal.style import Style
 
-    from ..formatting import month_name
 
     style = Style(background="transparent", plot_background="#ffffff", colors=("#7fc29b", "#0b5d3b", "#c9a227"),
                   font_family="system-ui, sans-serif", label_font_size=11, major_label_font_size=11,

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db, limiter
+from ..formatting import rupiah
 from ..forms.donor import FundWorkersForm, PoolGiftForm, SponsorForm
 from ..models import Designation, DonationKind, PaymentState, Subscription, Worker
 from ..payments import provider
@@ -242,6 +243,5 @@ def cancel_subscription(subscription_id):
 
 
 def _rupiah(amount: int) -> str:
-    from ..formatting import rupiah
 
     return rupiah(amount)

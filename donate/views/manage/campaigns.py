@@ -9,6 +9,8 @@ from ...extensions import db
 from ...models import CampaignStatus, Designation, Role
 from ...services import audit, manage as staff, manage_dashboard as dash
 from ...services.campaigns import (
+    STATUS_TRANSITIONS,
+    parse_regions,
     CampaignInvalid,
     CampaignSettings,
     StatusChangeRefused,
@@ -25,7 +27,6 @@ from . import LABELS, MANAGE, bp, campaign_for, csv_download
 
 
 def _settings(form: CampaignForm) -> CampaignSettings:
-    from ...services.campaigns import parse_regions
 
     return CampaignSettings(
         name=form.name.data, story=form.story.data or "", target_workers=form.target_workers.data,
@@ -114,7 +115,6 @@ def dashboard(slug):
 
 
 def _next_statuses(status: CampaignStatus) -> list[CampaignStatus]:
-    from ...services.campaigns import STATUS_TRANSITIONS
 
     return sorted(STATUS_TRANSITIONS[status], key=lambda s: list(CampaignStatus).index(s))
 
