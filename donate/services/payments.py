@@ -24,10 +24,6 @@ from .receipts import issue_receipt
 class EventTooEarly(Exception):
     """An event about a payment we cannot act on yet (a refund before the payment); the provider should retry."""
 
-    def __init__(self, provider_name: str, event_id: str, reason: str):
-        super().__init__(reason)
-        self.provider_name, self.event_id = provider_name, event_id
-
 
 def _find_payment(provider_name: str, event: ProviderEvent) -> Payment | None:
     """Find the payment an event concerns: by the provider's reference, else by our id echoed in metadata."""
@@ -86,7 +82,7 @@ def handle_event(provider_name: str, event: ProviderEvent) -> str:
     if event.state in (PaymentState.failed, PaymentState.expired):
         return event.state.value if fail_payment(payment, event.state) else "already settled"
     if event.state in (PaymentState.refunded, PaymentState.disputed) and payment.state not in RECEIVED_STATES:
-        raise EventTooEarly(provider_name, event.id, f"payment {payment.id} is {payment.state.value}, not paid yet")
+        raise EventTooEarly(f"payment {payment.id} is {payment.state.value}, not paid yet")
     if event.state == PaymentState.refunded and event.refunded_idr is not None:
         owed = event.refunded_idr - payment.refunded_idr
         if owed <= 0:
