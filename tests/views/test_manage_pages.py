@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from donate.extensions import db
 from donate.models import AuditEvent, Campaign, CampaignStatus, Designation, Role, User, Verification, Worker
-from donate.months import current_month
+from donate.months import current_month, month_start
 from donate.services import manage as staff
 from donate.services.remittance import create_batch
 from donate.services.workers import worker_nik
@@ -98,7 +98,8 @@ def test_dashboard_exports_and_audit_scope(app, client, make):
     manager = staff_user("m@example.org", Role.manager, campaign)
     staff.record_institutional_funding(campaign, 2 * 6 * 16_800, user=manager, funder="DBH Sawit Riau",
                                        designation=Designation.csr, reference="DBH-1", source="DBH Sawit")
-    staff.run_allocation(campaign, user=manager, today=dt.date.today() - dt.timedelta(days=160))
+    # Six months that end with this month, so both workers lapse within 30 days whatever today is.
+    staff.run_allocation(campaign, user=manager, today=month_start(current_month() - 5))
     admin = user("admin@example.org", Role.admin)
     staff.change_role(user("x@example.org", Role.donor), Role.verifier, actor=admin)
     staff.assign_staff(other, admin, actor=admin)
