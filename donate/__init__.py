@@ -51,9 +51,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     payments.init_app(app)
 
     from . import models  # noqa: F401  (register the tables with the metadata)
-    from .views import api, auth, donor, public, sandbox, webhooks
-    from .views import embed, privacy, status, transparency
-    from .views import manage
+    from .views import (
+        api,
+        auth,
+        donor,
+        embed,
+        manage,
+        privacy,
+        public,
+        sandbox,
+        status,
+        transparency,
+        webhooks,
+    )
 
     for module in (public, api, webhooks, sandbox, auth, donor, status, privacy, embed, transparency, manage):
         app.register_blueprint(module.bp)

@@ -5,8 +5,8 @@ import sys
 
 import click
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 from .formatting import rupiah
@@ -49,8 +49,9 @@ def init_db():
               help="Assign a manager or verifier to this campaign (repeatable).")
 def create_user(email, role, password, name, campaigns):
     """Create a user who can log in."""
-    from .services.accounts import AccountRefused, create_user as create
-    from .services.manage import AccessDenied, assign_staff
+    from .services.access.accounts import AccountRefused
+    from .services.access.accounts import create_user as create
+    from .services.access.staff import AccessDenied, assign_staff
 
     chosen = [_campaign(slug) for slug in campaigns]
     if password is None:
@@ -75,7 +76,11 @@ def create_user(email, role, password, name, campaigns):
 @click.option("--pending", is_flag=True, help="Leave the workers for a verifier instead of taking them as verified.")
 def import_workers_command(slug, file, skip_invalid, rejected_path, pending):
     """Import workers from a CSV register (all or nothing unless --skip-invalid)."""
-    from .services.imports import ImportFileInvalid, import_workers, write_rejected
+    from .services.workers.imports import (
+        ImportFileInvalid,
+        import_workers,
+        write_rejected,
+    )
 
     campaign = _campaign(slug)
     with open(file, "rb") as fh:
@@ -114,7 +119,7 @@ def import_workers_command(slug, file, skip_invalid, rejected_path, pending):
 @click.option("--reference", help="Transfer reference; recording the same reference twice counts it once.")
 def record_funding_command(slug, amount_idr, funder, designation, reference):
     """Record an institutional or bank-transfer gift into the campaign's pool."""
-    from .services.donations import DonationRefused, record_funding
+    from .services.money.donations import DonationRefused, record_funding
 
     try:
         donation = record_funding(_campaign(slug), amount_idr, funder=funder,
@@ -130,7 +135,7 @@ def record_funding_command(slug, amount_idr, funder, designation, reference):
 @click.argument("slug", required=False)
 def allocate_command(slug):
     """Spend pooled money on renewals and waiting workers (every open campaign if no SLUG)."""
-    from .services.allocation import allocate_pool
+    from .services.coverage.allocation import allocate_pool
 
     campaigns = [_campaign(slug)] if slug else db.session.scalars(
         sa.select(Campaign).where(Campaign.status == CampaignStatus.open).order_by(Campaign.id)).all()
@@ -159,7 +164,7 @@ def check_ledger_command():
 @click.command("tick")
 def tick_command():
     """Expire holds and stale payments; report workers whose coverage is lapsing."""
-    from .services.maintenance import tick
+    from .maintenance import tick
 
     summary = tick()
     db.session.commit()
@@ -171,8 +176,7 @@ def tick_command():
 @click.option("--workers", "count", type=click.IntRange(min=0), default=600, show_default=True)
 def demo_command(count):
     """Create the schema and the GN Lingkaran 2018 demo campaign (if missing), then print a manager login."""
-    from .demo import DEMO_SLUG
-    from .services.demo import load_demo
+    from .demo import DEMO_SLUG, load_demo
 
     _upgrade()
     if db.session.scalar(sa.select(Campaign).where(Campaign.slug == DEMO_SLUG)) is not None:

@@ -2,7 +2,13 @@
 
 import datetime as dt
 
-from flask_babel import format_currency, format_date, format_decimal, format_percent, get_locale
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_decimal,
+    format_percent,
+    get_locale,
+)
 
 from .months import month_start
 

@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 description of the JSON API under /api/v1/ (tests check it against real responses)."""
 
-from .services.status import NEAR_IN_QUEUE
+from .services.coverage.lookup import NEAR_IN_QUEUE
 
 
 def _nullable(schema: dict) -> dict:

@@ -6,8 +6,12 @@ import itertools
 from donate.demo import synthetic_nik
 from donate.extensions import db
 from donate.models import Campaign, CampaignRegion, Designation, DonationKind, Sex
-from donate.services.donations import confirm_payment, create_donation, start_payment
-from donate.services.workers import WorkerDetails, register_worker
+from donate.services.money.donations import (
+    confirm_payment,
+    create_donation,
+    start_payment,
+)
+from donate.services.workers.registry import WorkerDetails, register_worker
 
 _sequence = itertools.count(1)
 
@@ -75,7 +79,7 @@ def csv_row(*, regency_code: str = "1471", sex: Sex = Sex.male, birth_date: dt.d
 def worker_csv(rows: list[dict[str, str]], *, delimiter: str = ",", newline: str = "\n",
                bom: bool = False) -> bytes:
     """Return the worker-CSV file of ``rows`` as UTF-8 bytes."""
-    from donate.services.imports import COLUMNS
+    from donate.services.workers.imports import COLUMNS
 
     lines = [delimiter.join(COLUMNS)] + [delimiter.join(row.get(c, "") for c in COLUMNS) for row in rows]
     return ("\ufeff" if bom else "").encode() + newline.join(lines).encode() + newline.encode()
@@ -90,7 +94,7 @@ def campaign_with_progress(slug: str = "riau-2018") -> Campaign:
     (two in 1402), 1 waiting, 18 worker-months, Rp 353.400 raised from 2 donors,
     Rp 302.400 allocated, Rp 51.000 in the pool.
     """
-    from donate.services.allocation import allocate_pool
+    from donate.services.coverage.allocation import allocate_pool
 
     item = campaign(slug, name="Pekerja Rentan Riau 2018", target_workers=1000, term_months=6,
                     regions=(("1402", 10), ("1471", None)))

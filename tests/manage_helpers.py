@@ -2,7 +2,7 @@
 
 from donate.extensions import db
 from donate.models import Role, User
-from donate.services import manage as staff
+from donate.services.access.staff import assign_staff
 
 
 def user(email: str, role: Role) -> User:
@@ -18,7 +18,7 @@ def staff_user(email: str, role: Role, *campaigns) -> User:
     """Create a manager or verifier assigned to ``campaigns``."""
     item = user(email, role)
     for campaign in campaigns:
-        staff.assign_staff(campaign, item, actor=None)
+        assign_staff(campaign, item, actor=None)
     return item
 
 

@@ -23,10 +23,10 @@ from donate.models import (
     Worker,
 )
 from donate.services import ledger
-from donate.services.donations import create_donation, start_payment
-from donate.services.holds import hold_worker
-from donate.services.progress import campaign_progress
-from donate.services.workers import find_worker_by_nik, worker_nik
+from donate.services.campaigns.progress import campaign_progress
+from donate.services.coverage.holds import hold_worker
+from donate.services.money.donations import create_donation, start_payment
+from donate.services.workers.registry import find_worker_by_nik, worker_nik
 
 
 def count(model) -> int:

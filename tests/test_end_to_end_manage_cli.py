@@ -2,14 +2,14 @@
 
 from donate.extensions import db
 from donate.models import Role, User
-from donate.services import manage as staff
+from donate.services.access.staff import visible_campaigns
 
 
 def test_demo_manager_runs_the_demo_campaign(app, runner, client):
     result = runner.invoke(args=["demo", "--workers", "20"])
     assert result.exit_code == 0, result.output
     manager = db.session.query(User).filter_by(email="manager@lindungi.test").one()
-    assert [c.slug for c in staff.visible_campaigns(manager)] == ["gn-lingkaran-2018"]
+    assert [c.slug for c in visible_campaigns(manager)] == ["gn-lingkaran-2018"]
     with client.session_transaction() as session:
         session["_user_id"] = str(manager.id)
         session["_fresh"] = True
@@ -27,7 +27,7 @@ def test_create_user_assigns_campaigns(app, runner, make):
     assert "for riau" in result.output
     verifier = db.session.query(User).filter_by(email="v@example.org").one()
     assert verifier.role == Role.verifier
-    assert [c.slug for c in staff.visible_campaigns(verifier)] == ["riau"]
+    assert [c.slug for c in visible_campaigns(verifier)] == ["riau"]
     donor = runner.invoke(args=["create-user", "d@example.org", "--password", "correct horse battery",
                                 "--campaign", "riau"])
     assert donor.exit_code != 0 and "managers and verifiers" in donor.output

@@ -20,9 +20,9 @@ from donate.models import (
     User,
 )
 from donate.models.base import utcnow
-from donate.services.accounts import create_user
+from donate.services.access.accounts import create_user
+from donate.services.campaigns.progress import campaign_progress
 from donate.services.ledger import check_ledger
-from donate.services.progress import campaign_progress
 from tests.conftest import ON_POSTGRES
 
 

@@ -1,7 +1,7 @@
 from donate.models import Designation
 from donate.services import ledger
-from donate.services.allocation import allocate_pool
-from donate.services.progress import campaign_progress
+from donate.services.campaigns.progress import campaign_progress
+from donate.services.coverage.allocation import allocate_pool
 
 
 def test_pool_gift_funds_waiting_workers(app, make):

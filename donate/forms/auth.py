@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
-from ..services.accounts import MIN_PASSWORD_LENGTH
+from ..services.access.accounts import MIN_PASSWORD_LENGTH
 
 #: Enough to catch typos; the emailed link is what proves an address.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

@@ -4,10 +4,18 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..models import Designation
-from ..services.checkout import MAX_GIFT_IDR, MIN_POOL_GIFT_IDR
+from ..services.money.checkout import MAX_GIFT_IDR, MIN_POOL_GIFT_IDR
 from .auth import EMAIL_PATTERN, strip
 
 DESIGNATION_LABELS = {

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..services.status import StatusQueryInvalid, compact_kpj, compact_nik
+from ..services.coverage.lookup import StatusQueryInvalid, compact_kpj, compact_nik
 
 
 class NikStatusForm(FlaskForm):

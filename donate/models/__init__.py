@@ -1,38 +1,74 @@
-"""The domain model, one module per domain."""
+"""The domain model, one module per domain (grouped as ``services/`` is)."""
 
-from .accounts import Role, User
+from .access import AuditEvent, Role, User, campaign_staff
 from .campaigns import Campaign, CampaignRegion, CampaignStatus, Designation
-from .coverage import LIVE_STATES, Allocation, AllocationKind, CoverageMonth, CoverageState
-from .donations import (
+from .coverage import (
+    LIVE_STATES,
+    Allocation,
+    AllocationKind,
+    CoverageMonth,
+    CoverageState,
+    Hold,
+    PremiumRate,
+    StatusLink,
+)
+from .donors import PrivacyRequest, PrivacyRequestKind, RenewalReminder
+from .ledger import Account, Journal, Posting
+from .mail import OutboxMessage
+from .money import (
     PAYMENT_TRANSITIONS,
     RECEIVED_STATES,
     Donation,
     DonationKind,
-    Hold,
     Payment,
     PaymentState,
     ProcessedEvent,
+    Receipt,
+    Subscription,
+    SubscriptionState,
 )
-from .ledger import Account, Journal, Posting
-from .rates import PremiumRate
-from .reminders import RenewalReminder
-from .workers import Sex, Verification, Worker
-from .audit import AuditEvent, RejectedRowsFile, campaign_staff
 from .remittance import Acknowledgement, BatchState, RemittanceBatch
-from .mail import OutboxMessage
-from .receipts import Receipt
-from .subscriptions import Subscription, SubscriptionState
+from .workers import RejectedRowsFile, Sex, Verification, Worker
 
 __all__ = [
-    "Account", "Allocation", "AllocationKind", "Campaign", "CampaignRegion", "CampaignStatus",
-    "CoverageMonth", "CoverageState", "Designation", "Donation", "DonationKind", "Hold",
-    "Journal", "LIVE_STATES", "PAYMENT_TRANSITIONS", "Payment", "PaymentState", "Posting",
-    "PremiumRate", "RenewalReminder", "ProcessedEvent", "RECEIVED_STATES", "Role", "Sex", "User",
-    "Verification", "Worker",
+    "Account",
+    "Acknowledgement",
+    "Allocation",
+    "AllocationKind",
+    "AuditEvent",
+    "BatchState",
+    "Campaign",
+    "campaign_staff",
+    "CampaignRegion",
+    "CampaignStatus",
+    "CoverageMonth",
+    "CoverageState",
+    "Designation",
+    "Donation",
+    "DonationKind",
+    "Hold",
+    "Journal",
+    "LIVE_STATES",
+    "OutboxMessage",
+    "Payment",
+    "PAYMENT_TRANSITIONS",
+    "PaymentState",
+    "Posting",
+    "PremiumRate",
+    "PrivacyRequest",
+    "PrivacyRequestKind",
+    "ProcessedEvent",
+    "Receipt",
+    "RECEIVED_STATES",
+    "RejectedRowsFile",
+    "RemittanceBatch",
+    "RenewalReminder",
+    "Role",
+    "Sex",
+    "StatusLink",
+    "Subscription",
+    "SubscriptionState",
+    "User",
+    "Verification",
+    "Worker",
 ]
-__all__ += ["OutboxMessage", "Receipt", "Subscription", "SubscriptionState"]
-from .status import PrivacyRequest, PrivacyRequestKind, StatusLink  # noqa: E402
-
-__all__ += ["PrivacyRequest", "PrivacyRequestKind", "StatusLink"]
-__all__ += ["Acknowledgement", "AuditEvent", "BatchState", "RejectedRowsFile", "RemittanceBatch",
-            "campaign_staff"]

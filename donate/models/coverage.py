@@ -1,4 +1,4 @@
-"""Coverage months: one row per worker and calendar month that is paid for."""
+"""Coverage: premium rates, funded months and the allocations that bought them, holds, status links."""
 
 import datetime as dt
 import enum
@@ -10,6 +10,37 @@ from ..extensions import db
 from .base import Money, enum_column, utcnow
 from .campaigns import Designation
 from .workers import Worker
+
+
+class PremiumRate(db.Model):
+    """JKK and JKM rates for Bukan Penerima Upah from ``effective_from`` on.
+
+    The rate in force for a month is the row with the latest
+    ``effective_from`` on or before the month's first day.
+    """
+
+    __tablename__ = "premium_rates"
+    __table_args__ = (
+        sa.CheckConstraint("jkk_basis_points >= 0", name="jkk_nonnegative"),
+        sa.CheckConstraint("jkm_idr >= 0", name="jkm_nonnegative"),
+        sa.CheckConstraint("min_income_idr > 0", name="min_income_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    effective_from: Mapped[dt.date] = mapped_column(unique=True)
+    #: JKK as a share of declared income in 1/100 of a percent (1% = 100).
+    jkk_basis_points: Mapped[int]
+    #: Declared income used when a worker declares less.
+    min_income_idr: Mapped[int] = mapped_column(Money)
+    #: JKM, a flat amount per month.
+    jkm_idr: Mapped[int] = mapped_column(Money)
+    #: The regulation that set these rates (e.g. "PP 44/2015").
+    regulation: Mapped[str] = mapped_column(sa.String(120), default="")
+
+    def premium(self, monthly_income_idr: int) -> int:
+        """Return the monthly premium in rupiah for a declared income (JKK rounded half up)."""
+        income = max(monthly_income_idr, self.min_income_idr)
+        return (self.jkk_basis_points * income + 5000) // 10000 + self.jkm_idr
 
 
 class CoverageState(enum.Enum):
@@ -77,3 +108,42 @@ class CoverageMonth(db.Model):
 
     worker: Mapped[Worker] = relationship()
     allocation: Mapped[Allocation] = relationship()
+
+
+class Hold(db.Model):
+    """A named worker reserved for one donor's checkout.
+
+    One row per worker at most (the unique constraint): a second donor cannot
+    hold the worker until the first hold is released or has expired and been
+    removed.
+    """
+
+    __tablename__ = "holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("workers.id"), unique=True)
+    donation_id: Mapped[int] = mapped_column(sa.ForeignKey("donations.id"), unique=True)
+    #: First month the donor is paying for.
+    first_month: Mapped[int]
+    months: Mapped[int]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class StatusLink(db.Model):
+    """An unguessable token that opens one worker's status page (printed as a QR code)."""
+
+    __tablename__ = "status_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("workers.id"), index=True)
+    #: SHA-256 of the token: a stolen database does not yield working links.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: The token encrypted with the vault, so a manager can print the same card again.
+    token_encrypted: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: Set when a card is lost or reissued; the link then answers like an unknown one.
+    revoked_at: Mapped[dt.datetime | None]
+    #: Who revoked it (a manager's user id).
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    worker: Mapped[Worker] = relationship()

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .accounts import User
+from .access import User
 from .base import Money, enum_column, utcnow
 from .campaigns import Campaign
 

@@ -74,3 +74,19 @@ class Worker(db.Model):
 
     def __repr__(self) -> str:
         return f"<Worker {self.public_id}>"
+
+
+class RejectedRowsFile(db.Model):
+    """The rejected rows of a browser CSV upload, kept encrypted so the uploader can download them."""
+
+    __tablename__ = "rejected_rows_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random, unguessable; the download URL carries it.
+    token: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: AES-GCM ciphertext of the CSV (it holds the NIKs of the file).
+    content_encrypted: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    rows: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -8,8 +8,8 @@ from flask import Blueprint, jsonify, request, url_for
 from ..extensions import csrf, db
 from ..models import Campaign, CampaignStatus
 from ..openapi import openapi_document
-from ..services import status as status_service
-from ..services.progress import campaign_progress
+from ..services.campaigns.progress import campaign_progress
+from ..services.coverage.lookup import StatusQueryInvalid, check_status
 from .public import get_campaign
 from .status import client_limit, retry_after_seconds, worker_limit
 
@@ -79,10 +79,10 @@ def status():
             try:
                 birth_date = dt.date.fromisoformat(_text(data, "birth_date"))
             except ValueError:
-                raise status_service.StatusQueryInvalid("birth_date", "use the form YYYY-MM-DD") from None
+                raise StatusQueryInvalid("birth_date", "use the form YYYY-MM-DD") from None
             query = {"kpj": _text(data, "kpj"), "birth_date": birth_date}
-        answer = status_service.check_status(**query)
-    except status_service.StatusQueryInvalid as exc:
+        answer = check_status(**query)
+    except StatusQueryInvalid as exc:
         return jsonify(error="invalid_request", field=exc.field, message=exc.message), 400
     response = jsonify(answer.as_json())
     response.headers["Cache-Control"] = "no-store"
@@ -93,7 +93,7 @@ def _text(data: dict, name: str) -> str:
     """Return a required string member of the request or raise ``StatusQueryInvalid``."""
     value = data.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise status_service.StatusQueryInvalid(name, "is required (a string)")
+        raise StatusQueryInvalid(name, "is required (a string)")
     return value
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
 from ..forms.auth import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
-from ..services import accounts
+from ..services.access import accounts
 from ..services.mail import send_mail
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")

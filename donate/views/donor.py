@@ -11,10 +11,28 @@ from ..forms.donor import FundWorkersForm, PoolGiftForm, SponsorForm
 from ..models import Designation, DonationKind, PaymentState, Subscription, Worker
 from ..payments import provider
 from ..regions import regency_name
-from ..services import checkout, donors, subscriptions
-from ..services.donations import SPONSOR_MONTHS, DonationRefused
-from ..services.holds import WorkerUnavailable
-from ..services.receipts import payment_from_token, payment_token, receipt_for
+from ..services.coverage.holds import WorkerUnavailable
+from ..services.coverage.waitlist import (
+    age_band,
+    browse_filters,
+    browse_workers,
+    waiting_count,
+)
+from ..services.donors import gifts as donors
+from ..services.money import subscriptions
+from ..services.money.checkout import (
+    Donor,
+    bulk_quote,
+    fund_workers,
+    give_to_pool,
+    pool_presets,
+    refresh_payment,
+    renew_sponsorship,
+    sponsor_worker,
+    sponsorship_quote,
+)
+from ..services.money.donations import SPONSOR_MONTHS, DonationRefused
+from ..services.money.receipts import payment_from_token, payment_token, receipt_for
 from .public import get_campaign
 
 bp = Blueprint("donor", __name__, url_prefix="/donor")
@@ -32,10 +50,10 @@ def _urls(payment):
             url_for("donor.thanks", token=token, cancelled=1, _external=external))
 
 
-def _donor(form) -> checkout.Donor:
+def _donor(form) -> Donor:
     """Read who gives from a gift form (an account's details fill what is left out)."""
     user = current_user if current_user.is_authenticated else None
-    return checkout.Donor(
+    return Donor(
         name=(form.donor_name.data or "").strip() or (user.name if user else ""),
         email=form.donor_email.data or (user.email if user else None),
         user_id=user.id if user else None, npwp=form.npwp.data,
@@ -71,13 +89,13 @@ def workers(slug):
     regency = request.args.get("regency") or None
     occupation = request.args.get("occupation") or None
     page = request.args.get("page", 1, type=int)
-    items, has_next = checkout.browse_workers(campaign, regency=regency, occupation=occupation,
+    items, has_next = browse_workers(campaign, regency=regency, occupation=occupation,
                                               page=page, per_page=PER_PAGE)
-    regencies, occupations = checkout.browse_filters(campaign)
+    regencies, occupations = browse_filters(campaign)
     return render_template("donor/workers.html", campaign=campaign, workers=items, page=max(page, 1),
                            has_next=has_next, regency=regency, occupation=occupation,
                            regencies=[(code, regency_name(code)) for code in regencies],
-                           occupations=occupations, age_band=checkout.age_band, regency_name=regency_name)
+                           occupations=occupations, age_band=age_band, regency_name=regency_name)
 
 
 @bp.route("/campaigns/<slug>/workers/<public_id>", methods=["GET", "POST"])
@@ -93,8 +111,8 @@ def sponsor(slug, public_id):
     designations = [d for d in campaign.designations if d != Designation.zakat or worker.is_mustahik]
     form = SponsorForm()
     form.set_designations(designations)
-    quotes = {m: checkout.sponsorship_quote(worker, m)[1] for m in SPONSOR_MONTHS}
-    first_month = checkout.sponsorship_quote(worker, 1)[0]
+    quotes = {m: sponsorship_quote(worker, m)[1] for m in SPONSOR_MONTHS}
+    first_month = sponsorship_quote(worker, 1)[0]
     choices = [(str(m), _("%(months)s months · %(amount)s", months=m, amount=_rupiah(quotes[m])))
                for m in SPONSOR_MONTHS]
     if provider().supports_subscriptions:
@@ -106,7 +124,7 @@ def sponsor(slug, public_id):
     if form.validate_on_submit():
         months = form.months.data if form.months.data == "monthly" else int(form.months.data)
         try:
-            _payment, url = checkout.sponsor_worker(campaign, worker, months, Designation(form.designation.data),
+            _payment, url = sponsor_worker(campaign, worker, months, Designation(form.designation.data),
                                              _donor(form), _urls)
         except (DonationRefused, WorkerUnavailable) as exc:
             db.session.rollback()
@@ -115,7 +133,7 @@ def sponsor(slug, public_id):
         db.session.commit()
         return redirect(url)
     return render_template("donor/sponsor.html", campaign=campaign, worker=worker, form=form,
-                           first_month=first_month, age_band=checkout.age_band(worker),
+                           first_month=first_month, age_band=age_band(worker),
                            regency=regency_name(worker.regency_code))
 
 
@@ -126,7 +144,7 @@ def give(slug):
     campaign = _open_campaign(slug)
     form = PoolGiftForm()
     form.set_designations(campaign.designations)
-    presets = checkout.pool_presets(campaign)
+    presets = pool_presets(campaign)
     form.preset.choices = [(str(amount), _("%(workers)s worker × %(months)s months = %(amount)s",
                                            workers=w, months=m, amount=_rupiah(amount))
                             if w == 1 else
@@ -138,7 +156,7 @@ def give(slug):
     _prefill(form)
     if form.validate_on_submit():
         try:
-            _payment, url = checkout.give_to_pool(campaign, form.amount.data, Designation(form.designation.data),
+            _payment, url = give_to_pool(campaign, form.amount.data, Designation(form.designation.data),
                                            _donor(form), _urls)
         except DonationRefused as exc:
             db.session.rollback()
@@ -160,10 +178,10 @@ def fund(slug):
         form.workers.data = form.workers.data or 10
         form.months.data = form.months.data or campaign.term_months
     _prefill(form)
-    waiting = {d.value: checkout.waiting_count(campaign, d) for d in campaign.designations}
+    waiting = {d.value: waiting_count(campaign, d) for d in campaign.designations}
     if form.validate_on_submit():
         try:
-            _payment, url = checkout.fund_workers(campaign, form.workers.data, form.months.data,
+            _payment, url = fund_workers(campaign, form.workers.data, form.months.data,
                                            Designation(form.designation.data), _donor(form), _urls)
         except DonationRefused:
             db.session.rollback()
@@ -173,7 +191,7 @@ def fund(slug):
             db.session.commit()
             return redirect(url)
     return render_template("donor/fund.html", campaign=campaign, form=form, waiting=waiting,
-                           unit=checkout.bulk_quote(1, 1))
+                           unit=bulk_quote(1, 1))
 
 
 @bp.get("/thanks/<token>")
@@ -182,7 +200,7 @@ def thanks(token):
     payment = payment_from_token(token)
     if payment is None:
         abort(404)
-    state = checkout.refresh_payment(payment)
+    state = refresh_payment(payment)
     db.session.commit()
     return render_template("donor/thanks.html", payment=payment, donation=payment.donation, state=state,
                            receipt=receipt_for(payment), token=token,
@@ -220,7 +238,7 @@ def renew(public_id):
     if worker is None:
         abort(404)
     try:
-        _payment, url = checkout.renew_sponsorship(worker, current_user, _urls)
+        _payment, url = renew_sponsorship(worker, current_user, _urls)
     except (DonationRefused, WorkerUnavailable) as exc:
         db.session.rollback()
         flash(_refused(exc))

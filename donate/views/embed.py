@@ -2,7 +2,7 @@
 
 from flask import Blueprint, render_template
 
-from ..services.progress import campaign_progress
+from ..services.campaigns.progress import campaign_progress
 from .public import get_campaign
 
 bp = Blueprint("embed", __name__, url_prefix="/embed")

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, logout_user
 
 from ..extensions import db
 from ..forms.privacy import EraseForm, ExportForm
-from ..services import privacy as service
+from ..services.donors import privacy as service
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 

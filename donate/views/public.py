@@ -6,10 +6,10 @@ from flask import Blueprint, abort, render_template
 from ..extensions import db
 from ..models import Campaign, CampaignStatus
 from ..months import current_month
-from ..services.donors import recent_supporters
-from ..services.manage_dashboard import public_funders
-from ..services.progress import campaign_progress
-from ..services.rates import base_premium
+from ..services.campaigns.figures import public_funders
+from ..services.campaigns.progress import campaign_progress
+from ..services.coverage.rates import base_premium
+from ..services.donors.gifts import recent_supporters
 
 bp = Blueprint("public", __name__)
 

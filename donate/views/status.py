@@ -9,7 +9,16 @@ import time
 
 import segno
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -17,8 +26,21 @@ from markupsafe import Markup
 from ..extensions import db, limiter
 from ..forms.status import KpjStatusForm, NikStatusForm
 from ..models import Campaign, Worker
-from ..services import manage as staff
-from ..services import status as service
+from ..services.access.staff import can_manage
+from ..services.coverage.links import (
+    card_sheet,
+    current_status_token,
+    issue_missing_status_links,
+    issue_status_link,
+    revoke_status_links,
+    worker_for_token,
+)
+from ..services.coverage.lookup import (
+    check_status,
+    mask_name,
+    rate_limit_key,
+    worker_status,
+)
 
 bp = Blueprint("status", __name__, url_prefix="/status")
 
@@ -31,7 +53,7 @@ def _worker_key() -> str:
     data = request.get_json(silent=True) if request.is_json else request.form
     if not hasattr(data, "get"):
         data = {}
-    key = service.rate_limit_key(nik=str(data.get("nik") or ""), kpj=str(data.get("kpj") or ""))
+    key = rate_limit_key(nik=str(data.get("nik") or ""), kpj=str(data.get("kpj") or ""))
     return key or "client:" + (request.remote_addr or "")
 
 
@@ -89,7 +111,7 @@ def check_nik():
     nik_form, kpj_form = _forms()
     if not nik_form.validate_on_submit():
         return render_template("status/index.html", nik_form=nik_form, kpj_form=kpj_form), 400
-    answer = service.check_status(nik=nik_form.nik.data, full_name=nik_form.full_name.data)
+    answer = check_status(nik=nik_form.nik.data, full_name=nik_form.full_name.data)
     return render_template("status/answer.html", answer=answer)
 
 
@@ -101,7 +123,7 @@ def check_kpj():
     nik_form, kpj_form = _forms()
     if not kpj_form.validate_on_submit():
         return render_template("status/index.html", nik_form=nik_form, kpj_form=kpj_form, by_kpj=True), 400
-    answer = service.check_status(kpj=kpj_form.kpj.data, birth_date=kpj_form.birth_date.data)
+    answer = check_status(kpj=kpj_form.kpj.data, birth_date=kpj_form.birth_date.data)
     return render_template("status/answer.html", answer=answer)
 
 
@@ -109,17 +131,17 @@ def check_kpj():
 @client_limit
 def link(token):
     """Open a worker's status from the personal link on their card."""
-    worker = service.worker_for_token(token)
+    worker = worker_for_token(token)
     if worker is None:
         return render_template("status/link_invalid.html"), 404
-    return render_template("status/answer.html", answer=service.worker_status(worker), via_link=True)
+    return render_template("status/answer.html", answer=worker_status(worker), via_link=True)
 
 
 # Cards for managers.
 
 def _require_manager(campaign: Campaign) -> None:
     """Refuse anyone but the campaign's managers and admins."""
-    if not staff.can_manage(current_user, campaign):
+    if not can_manage(current_user, campaign):
         abort(403)
 
 
@@ -148,7 +170,7 @@ def qr_svg(url: str) -> Markup:
 
 def _card(worker: Worker, token: str) -> dict:
     url = url_for("status.link", token=token, _external=True)
-    return {"worker": worker, "masked_name": service.mask_name(worker.full_name), "url": url, "qr": qr_svg(url)}
+    return {"worker": worker, "masked_name": mask_name(worker.full_name), "url": url, "qr": qr_svg(url)}
 
 
 @bp.get("/card/<public_id>")
@@ -156,7 +178,7 @@ def _card(worker: Worker, token: str) -> dict:
 def card(public_id):
     """Show one worker's printable card with the QR code of their personal link."""
     worker = _worker(public_id)
-    token = service.current_status_token(worker)
+    token = current_status_token(worker)
     return render_template("status/card.html", worker=worker, card=_card(worker, token) if token else None)
 
 
@@ -165,7 +187,7 @@ def card(public_id):
 def issue(public_id):
     """Give the worker a new personal link; any earlier card stops working."""
     worker = _worker(public_id)
-    service.issue_status_link(worker, by=current_user)
+    issue_status_link(worker, by=current_user)
     db.session.commit()
     flash(_("A new status link was issued. Earlier cards no longer open the status."))
     return redirect(url_for("status.card", public_id=public_id))
@@ -176,7 +198,7 @@ def issue(public_id):
 def revoke(public_id):
     """Revoke the worker's personal link (a lost card)."""
     worker = _worker(public_id)
-    service.revoke_status_links(worker, by=current_user)
+    revoke_status_links(worker, by=current_user)
     db.session.commit()
     flash(_("The status link was revoked."))
     return redirect(url_for("status.card", public_id=public_id))
@@ -188,7 +210,7 @@ def cards(slug):
     """Show a printable sheet of cards for a campaign's workers who have a link."""
     campaign = _campaign(slug)
     page = max(1, request.args.get("page", 1, type=int))
-    sheet = service.card_sheet(campaign, page=page, per_page=CARDS_PER_PAGE)
+    sheet = card_sheet(campaign, page=page, per_page=CARDS_PER_PAGE)
     return render_template(
         "status/cards.html", campaign=campaign, page=page, pages=max(1, -(-sheet.with_link // CARDS_PER_PAGE)),
         cards=[_card(worker, token) for worker, token in sheet.cards],
@@ -200,7 +222,7 @@ def cards(slug):
 def issue_missing(slug):
     """Issue links for the campaign's workers who have none yet (up to 500 at a time)."""
     campaign = _campaign(slug)
-    issued = service.issue_missing_status_links(campaign, by=current_user)
+    issued = issue_missing_status_links(campaign, by=current_user)
     db.session.commit()
     flash(_("Status links issued: %(count)s.", count=issued))
     return redirect(url_for("status.cards", slug=slug))

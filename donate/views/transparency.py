@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template
 from flask_babel import lazy_gettext
 
-from ..services.transparency import campaign_transparency
+from ..services.campaigns.transparency import campaign_transparency
 from .public import get_campaign
 
 bp = Blueprint("transparency", __name__, url_prefix="/transparency")

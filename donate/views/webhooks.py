@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, request
 
 from ..extensions import csrf, db
 from ..payments import InvalidWebhook, provider
-from ..services.payments import EventTooEarly, handle_event
+from ..services.money.events import EventTooEarly, handle_event
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 csrf.exempt(bp)

@@ -46,7 +46,7 @@ import sqlalchemy as sa  # noqa: E402
 from donate import create_app  # noqa: E402
 from donate.demo import FIRST_NAMES, LAST_NAMES, OCCUPATIONS, synthetic_nik  # noqa: E402
 from donate.extensions import db  # noqa: E402
-from donate.models import (  # noqa: E402
+from donate.models import (
     Account,
     Allocation,
     AllocationKind,
@@ -61,11 +61,11 @@ from donate.models.base import utcnow  # noqa: E402
 from donate.months import current_month  # noqa: E402
 from donate.regions import regency  # noqa: E402
 from donate.services import ledger  # noqa: E402
-from donate.services.allocation import allocate_pool  # noqa: E402
-from donate.services.donations import record_funding  # noqa: E402
-from donate.services.imports import COLUMNS, import_workers, read_rows  # noqa: E402
-from donate.services.progress import campaign_progress  # noqa: E402
-from donate.services.workers import check_worker, worker_row  # noqa: E402
+from donate.services.campaigns.progress import campaign_progress  # noqa: E402
+from donate.services.coverage.allocation import allocate_pool  # noqa: E402
+from donate.services.money.donations import record_funding  # noqa: E402
+from donate.services.workers.imports import COLUMNS, import_workers, read_rows  # noqa: E402
+from donate.services.workers.registry import check_worker, worker_row  # noqa: E402
 
 TERM_MONTHS = 6
 PREMIUM_IDR = 16_800

@@ -2,7 +2,7 @@
 
 from donate.extensions import db
 from donate.models import Designation
-from donate.services.allocation import allocate_pool
+from donate.services.coverage.allocation import allocate_pool
 
 
 def test_visitor_sees_campaign_progress(app, make, page):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from donate.extensions import db
 from donate.models import Account, Designation, Role, Worker
 from donate.services import ledger
-from donate.services.workers import worker_nik
+from donate.services.workers.registry import worker_nik
 from tests.manage_helpers import staff_user
 
 
@@ -77,7 +77,7 @@ def test_remittance_round_trip(app, make, page, live_server, tmp_path):
     workers = make.workers(campaign, 2)
     make.paid_gift(campaign, 2 * 6 * 16_800, designation=Designation.infak)
     manager = staff_user("m@example.org", Role.manager, campaign)
-    from donate.services.allocation import allocate_pool
+    from donate.services.coverage.allocation import allocate_pool
 
     allocate_pool(campaign)
     db.session.commit()

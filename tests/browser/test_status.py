@@ -4,9 +4,13 @@ import sqlalchemy as sa
 
 from donate.extensions import db
 from donate.models import CoverageMonth, CoverageState, Designation, DonationKind
-from donate.services.donations import confirm_payment, create_donation, start_payment
-from donate.services.status import issue_status_link
-from donate.services.workers import worker_nik
+from donate.services.coverage.links import issue_status_link
+from donate.services.money.donations import (
+    confirm_payment,
+    create_donation,
+    start_payment,
+)
+from donate.services.workers.registry import worker_nik
 
 
 def test_family_checks_a_protected_worker(make, page):

@@ -22,8 +22,8 @@ from donate.models import (
 from donate.payments import provider
 from donate.payments.sandbox import SIGNATURE_HEADER, TOLERANCE_SECONDS, SandboxProvider
 from donate.services import ledger
-from donate.services.donations import create_donation, start_payment
-from donate.services.holds import hold_worker
+from donate.services.coverage.holds import hold_worker
+from donate.services.money.donations import create_donation, start_payment
 
 
 def count(model, *where) -> int:

@@ -13,7 +13,9 @@ import stripe
 from donate import payments
 from donate.extensions import db
 from donate.models import (
+    Account,
     CoverageMonth,
+    Designation,
     Donation,
     Hold,
     Payment,
@@ -24,9 +26,8 @@ from donate.models import (
     SubscriptionState,
 )
 from donate.months import current_month
-from donate.services.accounts import create_user
+from donate.services.access.accounts import create_user
 from donate.services.ledger import balance, check_ledger
-from donate.models import Account, Designation
 
 API = "https://stripe.test"
 SECRET = "whsec_test_secret"
@@ -201,7 +202,7 @@ def test_events_we_do_not_handle_get_200(stripe_app, client):
 
 def test_success_page_asks_stripe_rather_than_trusting_the_redirect(stripe_app, client, campaign, make, api):
     worker, payment = checkout_sponsorship(client, campaign, make, api)
-    from donate.services.receipts import payment_token
+    from donate.services.money.receipts import payment_token
 
     thanks = f"/donor/thanks/{payment_token(payment)}"
     api.add(responses.GET, f"{API}/v1/checkout/sessions/cs_test_1",

@@ -29,15 +29,14 @@ from donate.models import (
 )
 from donate.months import month_index
 from donate.services import ledger
-from donate.services.allocation import allocate_pool
-from donate.services.donations import (
-    RefundRefused,
+from donate.services.coverage.allocation import allocate_pool
+from donate.services.coverage.holds import WorkerUnavailable, hold_worker
+from donate.services.money.donations import (
     confirm_payment,
     create_donation,
-    refund_payment,
     start_payment,
 )
-from donate.services.holds import WorkerUnavailable, hold_worker
+from donate.services.money.refunds import RefundRefused, refund_payment
 
 THREADS = 20
 PREMIUM = 16_800

@@ -18,8 +18,9 @@ from donate.models import (
 )
 from donate.months import current_month
 from donate.services import ledger
-from donate.services.allocation import allocate_pool
-from donate.services.donations import create_donation, refund_payment
+from donate.services.coverage.allocation import allocate_pool
+from donate.services.money.donations import create_donation
+from donate.services.money.refunds import refund_payment
 
 PREMIUM = 16_800
 

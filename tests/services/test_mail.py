@@ -71,7 +71,7 @@ def test_an_smtp_failure_is_recorded_not_raised(app, smtp):
 
 
 def test_tick_resends_mail_whose_delivery_failed(app, smtp):
-    from donate.services.maintenance import tick
+    from donate.maintenance import tick
 
     app.config.update(MAIL_SERVER="smtp.example")
     smtp.fail = True

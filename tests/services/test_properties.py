@@ -10,7 +10,13 @@ import itertools
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from donate.extensions import db
 from donate.models import (
@@ -26,18 +32,17 @@ from donate.models import (
 )
 from donate.months import month_index
 from donate.services import ledger
-from donate.services.allocation import allocate_pool
-from donate.services.donations import (
+from donate.services.coverage.allocation import allocate_pool
+from donate.services.coverage.holds import WorkerUnavailable, expire_holds, hold_worker
+from donate.services.money.donations import (
     DonationRefused,
-    RefundRefused,
     confirm_payment,
     create_donation,
     fail_payment,
     record_funding,
-    refund_payment,
     start_payment,
 )
-from donate.services.holds import WorkerUnavailable, expire_holds, hold_worker
+from donate.services.money.refunds import RefundRefused, refund_payment
 from tests import factories
 
 PREMIUM = 16_800

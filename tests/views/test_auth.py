@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from donate.extensions import db
 from donate.models import Designation, OutboxMessage, User
-from donate.services.accounts import create_user, password_reset_token
+from donate.services.access.accounts import create_user, password_reset_token
 
 
 def outbox(kind: str | None = None) -> list[OutboxMessage]:

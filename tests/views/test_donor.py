@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from donate.extensions import db
 from donate.models import (
     CoverageMonth,
-    Designation,
     Donation,
     DonationKind,
     Hold,
@@ -17,12 +16,11 @@ from donate.models import (
     Payment,
     PaymentState,
     Receipt,
-    Worker,
 )
 from donate.months import current_month
-from donate.services.accounts import create_user
+from donate.services.access.accounts import create_user
 from donate.services.ledger import check_ledger
-from donate.services.receipts import payment_token
+from donate.services.money.receipts import payment_token
 
 SIX_MONTHS = 6 * 16_800
 

@@ -4,10 +4,10 @@ import pytest
 
 from donate.extensions import db, login_manager
 from donate.models import Designation, Role
-from donate.services import manage as staff
-from donate.services.allocation import allocate_pool
-from donate.services.remittance import create_batch
 from donate.months import current_month
+from donate.services.coverage.allocation import allocate_pool
+from donate.services.remittance.batches import create_batch
+from donate.services.workers.imports import upload_workers
 from tests.manage_helpers import login, staff_user, user
 
 #: What each endpoint needs. A new route must be added here, or the test below fails.
@@ -67,7 +67,7 @@ def world(app, make):
         "manager": staff_user("manager@example.org", Role.manager, campaign),
         "admin": user("admin@example.org", Role.admin),
     }
-    upload = staff.upload_workers(campaign, make.worker_csv([make.csv_row(nik="123")]),
+    upload = upload_workers(campaign, make.worker_csv([make.csv_row(nik="123")]),
                                   user=people["manager"], verified=True, skip_invalid=False)
     db.session.commit()
     values = {"slug": campaign.slug, "public_id": workers[0].public_id, "batch_id": batch.id,

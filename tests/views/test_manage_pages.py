@@ -5,11 +5,23 @@ import datetime as dt
 import sqlalchemy as sa
 
 from donate.extensions import db
-from donate.models import AuditEvent, Campaign, CampaignStatus, Designation, Role, User, Verification, Worker
+from donate.models import (
+    AuditEvent,
+    Campaign,
+    CampaignStatus,
+    Designation,
+    Role,
+    User,
+    Verification,
+    Worker,
+)
 from donate.months import current_month, month_start
-from donate.services import manage as staff
-from donate.services.remittance import create_batch
-from donate.services.workers import worker_nik
+from donate.services.access.staff import assign_staff, can_register, change_role
+from donate.services.coverage.preview import run_allocation
+from donate.services.money.donations import record_institutional_funding
+from donate.services.remittance.batches import create_batch
+from donate.services.workers.imports import upload_workers
+from donate.services.workers.registry import worker_nik
 from tests.manage_helpers import login, staff_user, user
 
 
@@ -83,7 +95,7 @@ def test_refund_refused_is_explained(app, client, make):
     make.worker(campaign)
     gift = make.paid_gift(campaign, 6 * 16_800, designation=Designation.infak)
     manager = staff_user("m@example.org", Role.manager, campaign)
-    staff.run_allocation(campaign, user=manager)
+    run_allocation(campaign, user=manager)
     create_batch(campaign, current_month(), current_month() + 11, user=manager)
     db.session.commit()
     login(client, manager)
@@ -96,13 +108,13 @@ def test_dashboard_exports_and_audit_scope(app, client, make):
     campaign, other = make.campaign(regions=(("1402", 10),)), make.campaign("other")
     make.workers(campaign, 2, regency_code="1402")
     manager = staff_user("m@example.org", Role.manager, campaign)
-    staff.record_institutional_funding(campaign, 2 * 6 * 16_800, user=manager, funder="DBH Sawit Riau",
+    record_institutional_funding(campaign, 2 * 6 * 16_800, user=manager, funder="DBH Sawit Riau",
                                        designation=Designation.csr, reference="DBH-1", source="DBH Sawit")
     # Six months that end with this month, so both workers lapse within 30 days whatever today is.
-    staff.run_allocation(campaign, user=manager, today=month_start(current_month() - 5))
+    run_allocation(campaign, user=manager, today=month_start(current_month() - 5))
     admin = user("admin@example.org", Role.admin)
-    staff.change_role(user("x@example.org", Role.donor), Role.verifier, actor=admin)
-    staff.assign_staff(other, admin, actor=admin)
+    change_role(user("x@example.org", Role.donor), Role.verifier, actor=admin)
+    assign_staff(other, admin, actor=admin)
     db.session.commit()
     login(client, manager)
     regions = client.get("/manage/campaigns/test-campaign/export/regions.csv").get_data(as_text=True)
@@ -133,7 +145,7 @@ def test_admin_changes_roles_and_assignments(app, client, make):
     client.post(f"/manage/users/{person.id}", data={"assign-campaign": "test-campaign", "assign-assign": "add"})
     db.session.expire_all()
     person = db.session.get(User, person.id)
-    assert person.role == Role.verifier and staff.can_register(person, campaign)
+    assert person.role == Role.verifier and can_register(person, campaign)
     own = client.post(f"/manage/users/{admin.id}", data={"role-role": "donor"}, follow_redirects=True)
     assert "own admin role" in own.get_data(as_text=True)
 
@@ -141,7 +153,7 @@ def test_admin_changes_roles_and_assignments(app, client, make):
 def test_funders_appear_on_the_public_page_in_workers(app, client, make):
     campaign = make.campaign()
     manager = staff_user("m@example.org", Role.manager, campaign)
-    staff.record_institutional_funding(campaign, 100 * 6 * 16_800 + 5_000, user=manager,
+    record_institutional_funding(campaign, 100 * 6 * 16_800 + 5_000, user=manager,
                                        funder="APBD Provinsi Riau", designation=Designation.csr,
                                        reference="SP2D-9", source="APBD")
     make.paid_gift(campaign, 6 * 16_800, donor_name="Budi")
@@ -158,7 +170,7 @@ def test_rejected_rows_expire_after_a_week(app, client, make):
 
     campaign = make.campaign()
     verifier = staff_user("v@example.org", Role.verifier, campaign)
-    upload = staff.upload_workers(campaign, make.worker_csv([{**make.csv_row(), "nik": "1"}]), user=verifier,
+    upload = upload_workers(campaign, make.worker_csv([{**make.csv_row(), "nik": "1"}]), user=verifier,
                                   verified=True, skip_invalid=False)
     db.session.commit()
     login(client, verifier)

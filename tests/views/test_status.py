@@ -8,13 +8,29 @@ import segno
 import sqlalchemy as sa
 
 from donate.extensions import db
-from donate.models import CoverageMonth, CoverageState, Designation, DonationKind, Role, StatusLink
+from donate.models import (
+    CoverageMonth,
+    CoverageState,
+    Designation,
+    DonationKind,
+    Role,
+    StatusLink,
+)
 from donate.months import current_month, month_end, month_start
-from donate.services import status as service
-from donate.services.accounts import create_user
-from donate.services.donations import confirm_payment, create_donation, start_payment
-from donate.services.manage import assign_staff
-from donate.services.workers import worker_nik
+from donate.services.access.accounts import create_user
+from donate.services.access.staff import assign_staff
+from donate.services.coverage import lookup
+from donate.services.coverage.links import (
+    current_status_token,
+    issue_status_link,
+    revoke_status_links,
+)
+from donate.services.money.donations import (
+    confirm_payment,
+    create_donation,
+    start_payment,
+)
+from donate.services.workers.registry import worker_nik
 
 PREMIUM = 16_800
 
@@ -125,7 +141,7 @@ def test_waiting_worker_is_told_roughly_where_they_stand(client, make, campaign,
     assert body["sponsors"] == [] and body["programs"] == []
 
     later = make.worker(campaign)
-    monkeypatch.setattr(service, "NEAR_IN_QUEUE", 1)
+    monkeypatch.setattr(lookup, "NEAR_IN_QUEUE", 1)
     db.session.commit()
     assert ask(client, later)["queue"] == "later"
     assert ask(client, budi)["queue"] == "soon"
@@ -167,7 +183,7 @@ def test_lapsed_worker_past_the_arrears_window_is_back_on_the_waitlist(client, c
 
 
 def test_pool_funding_names_the_campaign(client, make, campaign, budi):
-    from donate.services.allocation import allocate_pool
+    from donate.services.coverage.allocation import allocate_pool
 
     make.paid_gift(campaign, 6 * PREMIUM, designation=Designation.infak)
     allocate_pool(campaign)
@@ -260,7 +276,7 @@ def test_answers_are_private(client, budi):
 def test_personal_link_opens_the_status_until_revoked(client, campaign, budi):
     sponsor(campaign, budi, 6)
     accept(budi)
-    token = service.issue_status_link(budi)
+    token = issue_status_link(budi)
     db.session.commit()
     assert len(token) >= 32
 
@@ -269,13 +285,13 @@ def test_personal_link_opens_the_status_until_revoked(client, campaign, budi):
     assert 'data-status="protected"' in page.get_data(as_text=True)
     assert page.headers["Referrer-Policy"] == "no-referrer"
 
-    new_token = service.issue_status_link(budi)
+    new_token = issue_status_link(budi)
     db.session.commit()
     assert client.get(f"/status/link/{token}").status_code == 404
     assert client.get(f"/status/link/{new_token}").status_code == 200
-    assert service.current_status_token(budi) == new_token
+    assert current_status_token(budi) == new_token
 
-    assert service.revoke_status_links(budi) == 1
+    assert revoke_status_links(budi) == 1
     db.session.commit()
     assert client.get(f"/status/link/{new_token}").status_code == 404
     assert client.get("/status/link/not-a-token").status_code == 404
@@ -301,7 +317,7 @@ def test_manager_prints_issues_and_revokes_cards(client, make, campaign, budi):
     assert "<svg" not in page and 'href="/status/cards/riau"' in page
     assert client.post(f"/status/card/{budi.public_id}/issue").status_code == 302
     page = client.get(f"/status/card/{budi.public_id}").get_data(as_text=True)
-    token = service.current_status_token(budi)
+    token = current_status_token(budi)
     link = f"http://lindungi.test/status/link/{token}"
     assert "<svg" in page and link in page
     # The QR code on the card is the personal link itself.
@@ -310,7 +326,7 @@ def test_manager_prints_issues_and_revokes_cards(client, make, campaign, budi):
     assert "B*** S******" in page and worker_nik(budi) not in page
 
     assert client.post(f"/status/card/{budi.public_id}/revoke").status_code == 302
-    assert service.current_status_token(budi) is None
+    assert current_status_token(budi) is None
     revoked = db.session.scalar(sa.select(StatusLink).where(StatusLink.worker_id == budi.id))
     assert revoked.revoked_by_id == manager.id
 
@@ -348,7 +364,7 @@ def test_status_form_page(client):
 
 def test_issuing_and_revoking_a_card_link_is_audited(client, make):
     from donate.models import AuditEvent
-    from donate.services.manage import assign_staff
+    from donate.services.access.staff import assign_staff
 
     campaign = make.campaign()
     worker = make.worker(campaign)

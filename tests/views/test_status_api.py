@@ -3,15 +3,22 @@
 import pytest
 import sqlalchemy as sa
 from openapi_core import OpenAPI
-from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from openapi_core.contrib.werkzeug import (
+    WerkzeugOpenAPIRequest,
+    WerkzeugOpenAPIResponse,
+)
 from openapi_spec_validator import validate
 from werkzeug.test import EnvironBuilder
 
 from donate.extensions import db, limiter
 from donate.models import CoverageMonth, CoverageState, Designation, DonationKind
-from donate.services.allocation import allocate_pool
-from donate.services.donations import confirm_payment, create_donation, start_payment
-from donate.services.workers import worker_nik
+from donate.services.coverage.allocation import allocate_pool
+from donate.services.money.donations import (
+    confirm_payment,
+    create_donation,
+    start_payment,
+)
+from donate.services.workers.registry import worker_nik
 
 
 @pytest.fixture

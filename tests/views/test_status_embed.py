@@ -5,9 +5,10 @@ import sqlalchemy as sa
 from donate.extensions import db
 from donate.models import Account, CoverageMonth, CoverageState, Designation
 from donate.services import ledger
-from donate.services.allocation import allocate_pool
-from donate.services.donations import record_funding, refund_payment
-from donate.services.transparency import campaign_transparency
+from donate.services.campaigns.transparency import campaign_transparency
+from donate.services.coverage.allocation import allocate_pool
+from donate.services.money.donations import record_funding
+from donate.services.money.refunds import refund_payment
 
 PREMIUM = 16_800
 

@@ -11,7 +11,7 @@ import pytest
 
 from donate import create_app
 from donate.extensions import db, limiter
-from donate.services.workers import worker_nik
+from donate.services.workers.registry import worker_nik
 
 STORAGES = ["memory://"] + ([os.environ["DONATE_TEST_REDIS_URL"]] if os.environ.get("DONATE_TEST_REDIS_URL") else [])
 

@@ -7,8 +7,8 @@ Create Date: 2026-11-21 07:43:40.516391
 """
 import datetime as dt
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 LEDGER_TABLES = ("journals", "postings")
 

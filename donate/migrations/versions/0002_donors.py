@@ -5,8 +5,8 @@ Revises: 0001
 Create Date: 2026-11-21 07:50:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0002'

@@ -23,7 +23,12 @@ from ...models import (
     Sex,
     Verification,
 )
-from ...services import manage as staff
+from ...services.access.staff import (
+    can_manage,
+    can_register,
+    is_staff,
+    visible_campaigns,
+)
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -58,7 +63,7 @@ def require_staff():
     """Send visitors to log in and refuse anyone who is not staff."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not staff.is_staff(current_user):
+    if not is_staff(current_user):
         abort(403)
     return None
 
@@ -66,7 +71,7 @@ def require_staff():
 @bp.context_processor
 def staff_helpers() -> dict:
     """Let templates ask whether the user runs a campaign (to show only the links that work)."""
-    return {"can_manage_campaign": lambda campaign: staff.can_manage(current_user, campaign),
+    return {"can_manage_campaign": lambda campaign: can_manage(current_user, campaign),
             "label": lambda member: str(LABELS.get(member, getattr(member, "value", member)))}
 
 
@@ -81,7 +86,7 @@ def campaign_for(slug: str, need: str = MANAGE) -> Campaign:
     campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
     if campaign is None:
         abort(404)
-    allowed = staff.can_manage if need == MANAGE else staff.can_register
+    allowed = can_manage if need == MANAGE else can_register
     if not allowed(current_user, campaign):
         abort(403)
     return campaign
@@ -98,9 +103,9 @@ def csv_download(text: str, filename: str) -> Response:
 @bp.get("/")
 def index():
     """List the campaigns the user works on."""
-    campaigns = staff.visible_campaigns(current_user)
+    campaigns = visible_campaigns(current_user)
     return render_template("manage/index.html", campaigns=campaigns,
-                           can_manage={c.id: staff.can_manage(current_user, c) for c in campaigns})
+                           can_manage={c.id: can_manage(current_user, c) for c in campaigns})
 
 
 from . import admin, campaigns, money, remittance, workers  # noqa: E402,F401  (register the routes)

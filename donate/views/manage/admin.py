@@ -8,7 +8,15 @@ from flask_login import current_user
 from ...extensions import db
 from ...forms.manage import AssignForm, AuditFilterForm, UserRoleForm
 from ...models import Campaign, Role, User
-from ...services import audit, manage as staff
+from ...services.access import audit
+from ...services.access.staff import (
+    AccessDenied,
+    assign_staff,
+    assigned_campaign_ids,
+    change_role,
+    unassign_staff,
+    visible_campaigns,
+)
 from . import bp, require_admin
 
 PAGE_SIZE = 100
@@ -17,7 +25,7 @@ PAGE_SIZE = 100
 @bp.get("/audit")
 def audit_log():
     """Browse and filter the audit log."""
-    campaigns = staff.visible_campaigns(current_user)
+    campaigns = visible_campaigns(current_user)
     form = AuditFilterForm(request.args)
     form.action.choices = [("", _("Any"))] + [(a, a) for a in audit.ACTIONS]
     form.campaign.choices = [("", _("Any"))] + [(c.slug, c.name) for c in campaigns]
@@ -64,21 +72,21 @@ def user(user_id):
     if request.method == "POST":
         try:
             if "role-role" in request.form and role_form.validate_on_submit():
-                staff.change_role(person, Role(role_form.role.data), actor=current_user)
+                change_role(person, Role(role_form.role.data), actor=current_user)
                 db.session.commit()
                 flash(_("Role saved."))
             elif assign_form.validate_on_submit():
                 campaign = next(c for c in campaigns if c.slug == assign_form.campaign.data)
                 if assign_form.assign.data == "add":
-                    staff.assign_staff(campaign, person, actor=current_user)
+                    assign_staff(campaign, person, actor=current_user)
                 else:
-                    staff.unassign_staff(campaign, person, actor=current_user)
+                    unassign_staff(campaign, person, actor=current_user)
                 db.session.commit()
                 flash(_("Campaigns saved."))
-        except staff.AccessDenied as exc:
+        except AccessDenied as exc:
             db.session.rollback()
             flash(str(exc))
         return redirect(url_for("manage.user", user_id=person.id))
-    assigned = set(staff.assigned_campaign_ids(person))
+    assigned = set(assigned_campaign_ids(person))
     return render_template("manage/user.html", person=person, role_form=role_form, assign_form=assign_form,
                            assigned=[c for c in campaigns if c.id in assigned])

@@ -6,24 +6,35 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...extensions import db
+from ...forms.manage import CampaignForm, StatusForm
 from ...models import CampaignStatus, Designation, Role
-from ...services import audit, manage as staff, manage_dashboard as dash
-from ...services.campaigns import (
+from ...months import month_code, month_end
+from ...regions import regency_name
+from ...services.access import audit
+from ...services.campaigns.figures import (
+    coverage_over_time,
+    lapsing_workers,
+    money_by_designation,
+    money_by_funder,
+    recent_activity,
+    region_table,
+    worker_equivalent,
+)
+from ...services.campaigns.progress import campaign_progress
+from ...services.campaigns.settings import (
     STATUS_TRANSITIONS,
-    parse_regions,
     CampaignInvalid,
     CampaignSettings,
     StatusChangeRefused,
     change_status,
     create_campaign,
+    parse_regions,
     provinces,
     update_campaign,
 )
-from ...services.progress import campaign_progress
-from ...forms.manage import CampaignForm, StatusForm
-from ...months import month_code, month_end
-from ...regions import regency_name
+from ...services.csvfiles import write_csv
 from . import LABELS, MANAGE, bp, campaign_for, csv_download
+from .charts import charts
 
 
 def _settings(form: CampaignForm) -> CampaignSettings:
@@ -105,13 +116,13 @@ def campaign_status(slug):
 def dashboard(slug):
     """Show a campaign's progress, regions, money, lapsing workers and recent activity."""
     campaign = campaign_for(slug, MANAGE)
-    funders = dash.money_by_funder(campaign)
+    funders = money_by_funder(campaign)
     return render_template(
         "manage/dashboard.html", campaign=campaign, progress=campaign_progress(campaign),
-        regions=dash.region_table(campaign), money=dash.money_by_designation(campaign),
-        funders=[(f, dash.worker_equivalent(campaign, f.net_idr)) for f in funders],
-        lapsing=dash.lapsing_workers(campaign, limit=20), activity=dash.recent_activity(campaign),
-        charts=dash.charts(campaign), status_form=StatusForm(), next_status=_next_statuses(campaign.status))
+        regions=region_table(campaign), money=money_by_designation(campaign),
+        funders=[(f, worker_equivalent(campaign, f.net_idr)) for f in funders],
+        lapsing=lapsing_workers(campaign, limit=20), activity=recent_activity(campaign),
+        charts=charts(campaign), status_form=StatusForm(), next_status=_next_statuses(campaign.status))
 
 
 def _next_statuses(status: CampaignStatus) -> list[CampaignStatus]:
@@ -129,22 +140,22 @@ def export(slug, name):
     if name not in EXPORTS:
         abort(404)
     if name == "regions":
-        text = staff.write_csv(
+        text = write_csv(
             ("regency_code", "regency_name", "target_workers", "registered", "waiting", "funded", "protected"),
             ((r.code, r.name, r.target or "", r.registered, r.waiting, r.funded, r.protected)
-             for r in dash.region_table(campaign)))
+             for r in region_table(campaign)))
     elif name == "funders":
-        text = staff.write_csv(
+        text = write_csv(
             ("funder", "designation", "gifts", "received_idr", "refunded_idr", "net_idr", "workers_for_term"),
             ((f.funder or "individual donors", f.designation.value, f.gifts, f.received_idr, f.refunded_idr,
-              f.net_idr, dash.worker_equivalent(campaign, f.net_idr)) for f in dash.money_by_funder(campaign)))
+              f.net_idr, worker_equivalent(campaign, f.net_idr)) for f in money_by_funder(campaign)))
     elif name == "progress":
-        text = staff.write_csv(("month", "workers_funded", "workers_protected"),
+        text = write_csv(("month", "workers_funded", "workers_protected"),
                                ((month_code(m), f, p)
-                                for m, f, p in dash.coverage_over_time(campaign)))
+                                for m, f, p in coverage_over_time(campaign)))
     else:
-        lapsing = dash.lapsing_workers(campaign, limit=None)
-        text = staff.write_csv(
+        lapsing = lapsing_workers(campaign, limit=None)
+        text = write_csv(
             ("worker", "display_name", "regency_code", "regency_name", "kpj", "covered_until"),
             ((w.public_id, w.display_name, w.regency_code, regency_name(w.regency_code), w.kpj or "",
               month_end(m)) for w, m in lapsing.sample))

@@ -1,18 +1,21 @@
 """Money in without a card, allocation of the pool, gifts and refunds."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import contains_eager
 
 from ...extensions import db
 from ...formatting import rupiah
 from ...forms.manage import FUNDING_SOURCES, AllocateForm, FundingForm, RefundForm
 from ...models import Designation, Donation, Payment, PaymentState
 from ...regions import regency_name
-from ...services import manage as staff, manage_dashboard as dash
-from ...services.donations import DonationRefused, RefundRefused
+from ...services.campaigns.figures import money_by_funder
+from ...services.coverage.preview import preview_allocation, run_allocation
+from ...services.coverage.waitlist import waitlist
+from ...services.money.donations import DonationRefused, record_institutional_funding
+from ...services.money.refunds import RefundRefused, refund_gift
 from . import MANAGE, bp, campaign_for
 
 
@@ -26,7 +29,7 @@ def funding(slug):
                                 if d in campaign.designations]
     if form.validate_on_submit():
         try:
-            staff.record_institutional_funding(
+            record_institutional_funding(
                 campaign, form.amount_idr.data, user=current_user, funder=form.funder.data,
                 designation=Designation(form.designation.data), reference=form.reference.data,
                 source=dict(FUNDING_SOURCES).get(form.source.data, form.source.data))
@@ -38,15 +41,15 @@ def funding(slug):
             flash(_("Funding recorded: it is in the pool, ready to allocate."))
             return redirect(url_for("manage.allocation", slug=campaign.slug))
     return render_template("manage/funding.html", campaign=campaign, form=form,
-                           funders=dash.money_by_funder(campaign))
+                           funders=money_by_funder(campaign))
 
 
 @bp.get("/campaigns/<slug>/allocation")
 def allocation(slug):
     """Preview what allocating the pool would do; show the pool and the waitlist."""
     campaign = campaign_for(slug, MANAGE)
-    preview = staff.preview_allocation(campaign)
-    total, head, per_region = dash.waitlist(campaign)
+    preview = preview_allocation(campaign)
+    total, head, per_region = waitlist(campaign)
     return render_template("manage/allocation.html", campaign=campaign, preview=preview, form=AllocateForm(),
                            waiting=total, head=head, waiting_regions=per_region, regency_name=regency_name)
 
@@ -59,7 +62,7 @@ def allocate(slug):
     if not form.validate_on_submit():
         flash(_("Tick the box to confirm you checked the preview."))
         return redirect(url_for("manage.allocation", slug=campaign.slug))
-    runs = staff.run_allocation(campaign, user=current_user)
+    runs = run_allocation(campaign, user=current_user)
     db.session.commit()
     flash(_("Allocated: %(workers)s workers, %(months)s months.", workers=sum(r.workers for r in runs),
             months=sum(r.months for r in runs)) if runs else _("Nothing to allocate."))
@@ -97,7 +100,7 @@ def refund(slug, payment_id):
     form = RefundForm()
     if form.validate_on_submit():
         try:
-            amount = staff.refund_gift(payment, form.amount_idr.data, user=current_user, reason=form.reason.data)
+            amount = refund_gift(payment, form.amount_idr.data, user=current_user, reason=form.reason.data)
         except RefundRefused as exc:
             db.session.rollback()
             form.amount_idr.errors = list(form.amount_idr.errors) + [str(exc)]

@@ -8,19 +8,19 @@ from flask_login import current_user
 from ...extensions import db
 from ...forms.manage import AcknowledgementForm, BatchForm, ConfirmForm, TransferForm
 from ...models import RemittanceBatch
-from ...services import manage as staff
-from ...services.imports import ImportFileInvalid
-from ...services.remittance import (
+from ...services.remittance.batches import (
     BatchEmpty,
     BatchStateInvalid,
     acknowledge_batch,
     batch_summary,
     cancel_batch,
     create_batch,
+    current_period,
     export_batch,
     record_transfer,
     waiting_to_send,
 )
+from ...services.workers.imports import ImportFileInvalid
 from . import MANAGE, bp, campaign_for, csv_download
 
 
@@ -37,7 +37,7 @@ def remittance(slug):
     campaign = campaign_for(slug, MANAGE)
     form = BatchForm()
     if not form.is_submitted():
-        form.first_month.data, form.last_month.data = staff.current_period()
+        form.first_month.data, form.last_month.data = current_period()
         form.first_month.data -= 3
     if form.validate_on_submit():
         try:

@@ -6,12 +6,31 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...extensions import db
-from ...forms.manage import ConfirmForm, NikLookupForm, UploadForm, WorkerForm, WorkerSearchForm, WorkerUpdateForm
+from ...forms.manage import (
+    ConfirmForm,
+    NikLookupForm,
+    UploadForm,
+    WorkerForm,
+    WorkerSearchForm,
+    WorkerUpdateForm,
+)
 from ...models import CoverageMonth, Verification, Worker
 from ...regions import regency_name
-from ...services import manage as staff
-from ...services.imports import ImportFileInvalid
-from ...services.workers import WorkerInvalid, check_worker, find_worker_by_nik
+from ...services.access.staff import can_manage
+from ...services.workers import imports, registry
+from ...services.workers.imports import (
+    ImportFileInvalid,
+    rejected_rows_csv,
+)
+from ...services.workers.registry import (
+    WorkerInvalid,
+    WorkerUpdateRefused,
+    check_worker,
+    find_worker_by_nik,
+    masked_nik,
+    register_one,
+    update_worker,
+)
 from . import REGISTER, bp, campaign_for, csv_download
 
 PAGE_SIZE = 50
@@ -52,8 +71,8 @@ def workers(slug):
                                .offset((page - 1) * per_page).limit(per_page)).all()
     return render_template("manage/workers.html", campaign=campaign, form=form, workers=found, total=total,
                            page=page, pages=max((total + per_page - 1) // per_page, 1),
-                           masked={w.id: staff.masked_nik(w) for w in found}, regency_name=regency_name,
-                           can_manage=staff.can_manage(current_user, campaign), verify_form=ConfirmForm(),
+                           masked={w.id: masked_nik(w) for w in found}, regency_name=regency_name,
+                           can_manage=can_manage(current_user, campaign), verify_form=ConfirmForm(),
                            nik_form=NikLookupForm())
 
 
@@ -75,7 +94,7 @@ def verify_workers(slug):
     """Verify the pending workers ticked in the registry."""
     campaign = campaign_for(slug, REGISTER)
     if ConfirmForm().validate_on_submit():
-        count = staff.verify_workers(campaign, request.form.getlist("worker"), user=current_user)
+        count = registry.verify_workers(campaign, request.form.getlist("worker"), user=current_user)
         db.session.commit()
         flash(_("%(count)s workers verified.", count=count))
     return redirect(url_for("manage.workers", slug=campaign.slug, state="pending"))
@@ -91,7 +110,7 @@ def new_worker(slug):
         raw["mustahik"] = "ya" if form.mustahik.data else "tidak"
         raw["consent"] = "ya" if form.consent.data else "tidak"
         try:
-            worker = staff.register_one(campaign, check_worker(raw), user=current_user,
+            worker = register_one(campaign, check_worker(raw), user=current_user,
                                         verified=form.verified.data)
         except WorkerInvalid as exc:
             db.session.rollback()
@@ -113,7 +132,7 @@ def upload_workers(slug):
     file_error = None
     if form.validate_on_submit():
         try:
-            result = staff.upload_workers(campaign, form.file.data.read(), user=current_user,
+            result = imports.upload_workers(campaign, form.file.data.read(), user=current_user,
                                           verified=not form.pending.data, skip_invalid=form.skip_invalid.data)
         except ImportFileInvalid as exc:
             db.session.rollback()
@@ -129,7 +148,7 @@ def upload_workers(slug):
 def rejected_rows(slug, token):
     """Download the rejected rows of an upload with their line and reason."""
     campaign = campaign_for(slug, REGISTER)
-    content = staff.rejected_rows_csv(campaign, token, user=current_user)
+    content = rejected_rows_csv(campaign, token, user=current_user)
     if content is None:
         abort(404)
     db.session.commit()
@@ -152,11 +171,11 @@ def worker(slug, public_id):
         form.reason.data = item.flag_reason if item.verification == Verification.rejected else ""
     if form.validate_on_submit():
         try:
-            changes = staff.update_worker(
+            changes = update_worker(
                 item, user=current_user, verification=Verification(form.verification.data),
                 reason=form.reason.data or "", is_mustahik=form.mustahik.data, consent=form.consent.data,
                 priority=form.priority.data or 0, clear_flag=form.clear_flag.data)
-        except staff.WorkerUpdateRefused as exc:
+        except WorkerUpdateRefused as exc:
             db.session.rollback()
             form.reason.errors = list(form.reason.errors) + [str(exc)]
         else:
@@ -166,4 +185,4 @@ def worker(slug, public_id):
     months = db.session.scalars(sa.select(CoverageMonth).where(CoverageMonth.worker_id == item.id)
                                 .order_by(CoverageMonth.month)).all()
     return render_template("manage/worker.html", campaign=campaign, worker=item, form=form, months=months,
-                           masked=staff.masked_nik(item), regency_name=regency_name)
+                           masked=masked_nik(item), regency_name=regency_name)

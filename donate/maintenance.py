@@ -1,0 +1,50 @@
+"""Periodic upkeep run by ``flask tick``."""
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from .extensions import db
+from .models import LIVE_STATES, CoverageMonth, Payment, PaymentState
+from .models.base import utcnow
+from .months import current_month
+from .services.coverage.allocation import ARREARS_MONTHS
+from .services.coverage.holds import expire_holds
+from .services.donors.reminders import queue_renewal_reminders
+from .services.mail import retry_unsent
+from .services.money.donations import fail_payment
+
+#: An unpaid checkout older than this is given up (Stripe's sessions last 24 hours).
+PAYMENT_TIMEOUT = dt.timedelta(hours=24)
+
+
+def tick(*, now: dt.datetime | None = None, today: dt.date | None = None) -> dict[str, int]:
+    """Expire holds and stale payments, remind sponsors of cover ending this month, resend failed mail, count lapses."""
+    now = now or utcnow()
+    month = current_month(today)
+    holds = expire_holds(now=now)
+    stale = db.session.scalars(
+        sa.select(Payment).where(Payment.state.in_([PaymentState.created, PaymentState.pending]),
+                                 Payment.provider != "manual",
+                                 Payment.created_at < now - PAYMENT_TIMEOUT)
+    ).all()
+    expired = sum(fail_payment(payment, PaymentState.expired) for payment in stale)
+    last = (
+        sa.select(CoverageMonth.worker_id, sa.func.max(CoverageMonth.month).label("last"))
+        .where(CoverageMonth.state.in_(LIVE_STATES))
+        .group_by(CoverageMonth.worker_id)
+        .subquery()
+    )
+
+    def count(condition) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(last).where(condition))
+
+    return {
+        "holds_expired": holds,
+        "payments_expired": expired,
+        "renewal_reminders_sent": queue_renewal_reminders(today=today, now=now),
+        "failed_mail_resent": retry_unsent(),
+        "coverage_ending_this_month": count(last.c.last == month),
+        "in_arrears": count(last.c.last.between(month - ARREARS_MONTHS, month - 1)),
+        "lapsed": count(last.c.last < month - ARREARS_MONTHS),
+    }

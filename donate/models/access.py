@@ -1,0 +1,75 @@
+"""Accounts and staff: users and their roles, which staff work on which campaign, and the audit log."""
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import enum_column, utcnow
+from .campaigns import Campaign
+
+
+class Role(enum.Enum):
+    donor = "donor"
+    verifier = "verifier"
+    manager = "manager"
+    admin = "admin"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-cased; the login name.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: Werkzeug's scrypt hash.
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.donor)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        """Hash and store ``password``."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Return whether ``password`` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"
+
+
+#: Managers and verifiers assigned to a campaign; admins need no assignment.
+campaign_staff = sa.Table(
+    "campaign_staff",
+    db.metadata,
+    sa.Column("campaign_id", sa.ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class AuditEvent(db.Model):
+    """One staff action worth answering for later (imports, verifications, exports, money moves)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_events_campaign_at", "campaign_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    #: ``None`` for actions of the system or the command line.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id"))
+    #: Dotted verb such as "worker.verify", "remittance.export", "payment.refund".
+    action: Mapped[str] = mapped_column(sa.String(40), index=True)
+    #: What it was done to, e.g. "worker 3Fh2…", "batch 7"; never a NIK.
+    subject: Mapped[str] = mapped_column(sa.String(120), default="")
+    #: Human-readable details (counts, amounts, reasons); never a NIK.
+    detail: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    user: Mapped[User | None] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()

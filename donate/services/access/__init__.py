@@ -1,0 +1,1 @@
+"""Accounts, staff roles and the audit log."""

@@ -1,0 +1,1 @@
+"""Campaign settings, progress figures, dashboards and transparency."""

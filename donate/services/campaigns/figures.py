@@ -1,0 +1,242 @@
+"""Figures for a campaign's manager dashboard, read from coverage, the ledger and the audit log."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import (
+    LIVE_STATES,
+    Account,
+    AuditEvent,
+    Campaign,
+    CoverageMonth,
+    CoverageState,
+    Designation,
+    Donation,
+    Journal,
+    Payment,
+    Posting,
+    Verification,
+    Worker,
+)
+from ...months import current_month, month_end
+from ...regions import regency_name
+from .. import ledger
+from ..coverage.allocation import ARREARS_MONTHS
+from ..coverage.rates import base_premium, rates_for_months
+
+#: Label of the gifts that came without a named funder.
+INDIVIDUALS = ""
+
+
+def coverage_over_time(campaign: Campaign, *, today: dt.date | None = None,
+                       months_back: int = 11, months_ahead: int = 6) -> list[tuple[int, int, int]]:
+    """Return (month, workers funded, workers protected) for each month around today."""
+    now = current_month(today)
+    first, last = now - months_back, now + months_ahead
+    counts: dict[int, list[int]] = {m: [0, 0] for m in range(first, last + 1)}
+    rows = db.session.execute(
+        sa.select(CoverageMonth.month, CoverageMonth.state, sa.func.count())
+        .where(CoverageMonth.campaign_id == campaign.id, CoverageMonth.state.in_(LIVE_STATES),
+               CoverageMonth.month.between(first, last))
+        .group_by(CoverageMonth.month, CoverageMonth.state))
+    for month, state, count in rows:
+        counts[month][0] += count
+        if state == CoverageState.accepted:
+            counts[month][1] += count
+    return [(month, funded, protected) for month, (funded, protected) in sorted(counts.items())]
+
+
+@dataclass
+class RegionRow:
+    code: str
+    name: str
+    target: int | None
+    registered: int = 0
+    waiting: int = 0
+    funded: int = 0
+    protected: int = 0
+
+
+def region_table(campaign: Campaign, *, today: dt.date | None = None) -> list[RegionRow]:
+    """Return registered, waiting, funded and protected workers per regency, campaign regions first."""
+    month = current_month(today)
+    rows = {r.code: RegionRow(r.code, regency_name(r.code), r.target_workers) for r in campaign.regions}
+
+    def row(code: str) -> RegionRow:
+        return rows.setdefault(code, RegionRow(code, regency_name(code), None))
+
+    for code, verification, count in db.session.execute(
+            sa.select(Worker.regency_code, Worker.verification, sa.func.count())
+            .where(Worker.campaign_id == campaign.id).group_by(Worker.regency_code, Worker.verification)):
+        row(code).registered += count
+    live = [s.value for s in LIVE_STATES]
+    funded = (sa.select(CoverageMonth.worker_id).where(CoverageMonth.campaign_id == campaign.id,
+                                                       CoverageMonth.state.in_(live))
+              .group_by(CoverageMonth.worker_id).having(sa.func.count() >= campaign.term_months).subquery())
+    for code, count in db.session.execute(
+            sa.select(Worker.regency_code, sa.func.count()).join(funded, funded.c.worker_id == Worker.id)
+            .group_by(Worker.regency_code)):
+        row(code).funded = count
+    for code, count in db.session.execute(
+            sa.select(Worker.regency_code, sa.func.count(sa.distinct(Worker.id)))
+            .join(CoverageMonth, CoverageMonth.worker_id == Worker.id)
+            .where(CoverageMonth.campaign_id == campaign.id, CoverageMonth.month == month,
+                   CoverageMonth.state == CoverageState.accepted)
+            .group_by(Worker.regency_code)):
+        row(code).protected = count
+    member = sa.exists().where(CoverageMonth.worker_id == Worker.id, CoverageMonth.state.in_(live),
+                               CoverageMonth.month >= month - ARREARS_MONTHS)
+    for code, count in db.session.execute(
+            sa.select(Worker.regency_code, sa.func.count())
+            .where(Worker.campaign_id == campaign.id, Worker.verification == Verification.verified,
+                   Worker.consent_at.is_not(None), Worker.flag_reason.is_(None), ~member)
+            .group_by(Worker.regency_code)):
+        row(code).waiting = count
+    return sorted(rows.values(), key=lambda r: (r.target is None, r.code))
+
+
+def money_by_designation(campaign: Campaign) -> dict[Designation, dict[str, int]]:
+    """Return received, refunded, pool, allocated and remitted money per designation, from the ledger."""
+    books = ledger.balances(campaign.id)
+    shown = [d for d in Designation if d in campaign.designations or any(books[a][d] for a in Account)]
+    return {
+        d: {"received": -books[Account.received][d], "refunded": books[Account.refunded][d],
+            "pool": books[Account.pool][d], "allocated": books[Account.allocated][d],
+            "remitted": books[Account.remitted][d]}
+        for d in shown
+    }
+
+
+@dataclass
+class FunderRow:
+    funder: str
+    designation: Designation
+    received_idr: int
+    refunded_idr: int
+    gifts: int
+
+    @property
+    def net_idr(self) -> int:
+        """Return the money that stayed with the campaign."""
+        return self.received_idr - self.refunded_idr
+
+
+def money_by_funder(campaign: Campaign) -> list[FunderRow]:
+    """Return money received and refunded per named funder (individual donors together), from the ledger."""
+    name = sa.func.coalesce(Donation.funder, sa.literal(INDIVIDUALS))
+    rows = db.session.execute(
+        sa.select(name, Posting.designation, Posting.account, sa.func.sum(Posting.amount_idr),
+                  sa.func.count(sa.distinct(Donation.id)))
+        .join(Journal, Journal.id == Posting.journal_id)
+        .join(Payment, Payment.id == Journal.payment_id)
+        .join(Donation, Donation.id == Payment.donation_id)
+        .where(Posting.campaign_id == campaign.id, Posting.account.in_([Account.received, Account.refunded]))
+        .group_by(name, Posting.designation, Posting.account))
+    found: dict[tuple[str, Designation], FunderRow] = {}
+    for funder, designation, account, total, gifts in rows:
+        item = found.setdefault((funder, designation), FunderRow(funder, designation, 0, 0, 0))
+        if account == Account.received:
+            item.received_idr += -int(total)
+            item.gifts += gifts
+        else:
+            item.refunded_idr += int(total)
+    return sorted(found.values(), key=lambda r: (r.funder == INDIVIDUALS, -r.net_idr, r.funder))
+
+
+def worker_equivalent(campaign: Campaign, amount_idr: int, *, today: dt.date | None = None) -> int:
+    """Return how many workers ``amount_idr`` covers for the campaign's term at today's base premium."""
+    return amount_idr // (base_premium(current_month(today)) * campaign.term_months)
+
+
+def public_funders(campaign: Campaign, *, today: dt.date | None = None) -> list[tuple[str, int, int]]:
+    """Return (funder, net rupiah, workers covered for a term) for the public page; individual gifts together."""
+    totals: dict[str, int] = defaultdict(int)
+    for row in money_by_funder(campaign):
+        totals[row.funder] += row.net_idr
+    return [(funder, amount, worker_equivalent(campaign, amount, today=today))
+            for funder, amount in sorted(totals.items(), key=lambda item: (item[0] == INDIVIDUALS, -item[1]))
+            if amount > 0]
+
+
+@dataclass
+class Lapsing:
+    workers: int
+    renewal_idr: int
+    #: (worker, last funded month), soonest first; at most ``limit``.
+    sample: list[tuple[Worker, int]]
+
+
+def _lapsing_query(campaign: Campaign, today: dt.date):
+    """Return (worker_id, last live month) of workers whose coverage ends within 30 days."""
+    horizon = today + dt.timedelta(days=30)
+    months = [m for m in range(current_month(today), current_month(horizon) + 1)
+              if today <= month_end(m) <= horizon]
+    last = (sa.select(CoverageMonth.worker_id, sa.func.max(CoverageMonth.month).label("last_month"))
+            .where(CoverageMonth.campaign_id == campaign.id, CoverageMonth.state.in_(LIVE_STATES))
+            .group_by(CoverageMonth.worker_id).subquery("last_funded"))
+    return last, last.c.last_month.in_(months or [-1])
+
+
+def lapsing_workers(campaign: Campaign, *, today: dt.date | None = None, limit: int | None = 50) -> Lapsing:
+    """Return the workers whose coverage ends in the next 30 days and what renewing them for a term costs."""
+    today = today or dt.date.today()
+    last, ending = _lapsing_query(campaign, today)
+    groups = db.session.execute(
+        sa.select(last.c.last_month, Worker.monthly_income_idr, sa.func.count())
+        .join(Worker, Worker.id == last.c.worker_id).where(ending)
+        .group_by(last.c.last_month, Worker.monthly_income_idr)).all()
+    total_workers, total = 0, 0
+    if groups:
+        first = min(g[0] for g in groups) + 1
+        rates = rates_for_months(first, max(g[0] for g in groups) + campaign.term_months)
+        for last_month, income, count in groups:
+            per_worker = sum(rates[m].premium(income)
+                             for m in range(last_month + 1, last_month + 1 + campaign.term_months))
+            total_workers += count
+            total += per_worker * count
+    query = (sa.select(Worker, last.c.last_month).join(last, last.c.worker_id == Worker.id).where(ending)
+             .order_by(last.c.last_month, Worker.id))
+    if limit is not None:
+        query = query.limit(limit)
+    sample = [(worker, month) for worker, month in db.session.execute(query)]
+    return Lapsing(total_workers, total, sample)
+
+
+@dataclass
+class Activity:
+    at: dt.datetime
+    kind: str
+    text: str
+    who: str = ""
+    amount_idr: int | None = None
+
+
+def recent_activity(campaign: Campaign, *, limit: int = 20) -> list[Activity]:
+    """Return the latest ledger entries and staff actions of the campaign, newest first."""
+    items = []
+    journals = db.session.execute(
+        sa.select(Journal.created_at, Journal.kind, Journal.memo,
+                  sa.select(sa.func.sum(Posting.amount_idr)).where(Posting.journal_id == Journal.id,
+                                                                   Posting.amount_idr > 0)
+                  .scalar_subquery())
+        .where(Journal.campaign_id == campaign.id)
+        .order_by(Journal.created_at.desc(), Journal.id.desc()).limit(limit))
+    for at, kind, memo, amount in journals:
+        items.append(Activity(at, kind, memo, amount_idr=int(amount or 0)))
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.campaign_id == campaign.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+    for event in events:
+        items.append(Activity(event.at, event.action, " ".join(filter(None, (event.subject, event.detail))),
+                              who=event.user.email if event.user else ""))
+    items.sort(key=lambda a: a.at, reverse=True)
+    return items[:limit]
+
+
+def pool_by_designation(campaign: Campaign) -> dict[Designation, int]:
+    """Return the pool balance per designation."""
+    return {d: ledger.balance(campaign.id, Account.pool, d) for d in Designation}

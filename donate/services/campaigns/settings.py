@@ -1,0 +1,186 @@
+"""Create and edit campaigns, their regions and eligibility; open, pause and close them."""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import sqlalchemy as sa
+from stdnum import numdb
+
+from ...extensions import db
+from ...models import Campaign, CampaignRegion, CampaignStatus, Designation, User
+from ...regions import regency
+from ..access import audit
+
+#: Which status each status may move to.
+STATUS_TRANSITIONS = {
+    CampaignStatus.draft: {CampaignStatus.open, CampaignStatus.closed},
+    CampaignStatus.open: {CampaignStatus.paused, CampaignStatus.closed},
+    CampaignStatus.paused: {CampaignStatus.open, CampaignStatus.closed},
+    CampaignStatus.closed: {CampaignStatus.open},
+}
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class CampaignInvalid(ValueError):
+    """Campaign settings that break a rule; ``field`` names the field at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class StatusChangeRefused(ValueError):
+    """A campaign asked to move to a status its current status does not lead to."""
+
+
+@dataclass
+class CampaignSettings:
+    """What a manager may set on a campaign."""
+
+    name: str
+    target_workers: int
+    term_months: int
+    story: str = ""
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    designations: list[Designation] = field(default_factory=lambda: list(Designation))
+    mustahik_only: bool = False
+    occupations: list[str] = field(default_factory=list)
+    #: (regency code, target or None)
+    regions: list[tuple[str, int | None]] = field(default_factory=list)
+
+
+def parse_regions(text: str) -> list[tuple[str, int | None]]:
+    """Read lines of ``CODE`` or ``CODE: TARGET``; a 2-digit province code stands for all its regencies."""
+    found: dict[str, int | None] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        code, target_text = _split_region_line(line)
+        target = None
+        if target_text:
+            digits = re.sub(r"[.\s]", "", target_text)
+            if not digits.isdigit() or int(digits) <= 0:
+                raise CampaignInvalid("regions", f"line {number}: the target must be a positive whole number")
+            target = int(digits)
+        if len(code) == 2 and code.isdigit():
+            regencies = province_regencies(code)
+            if not regencies:
+                raise CampaignInvalid("regions", f"line {number}: unknown province code {code}")
+            if target is not None:
+                raise CampaignInvalid("regions", f"line {number}: give targets per regency, not per province")
+            for regency_code, _ in regencies:
+                found.setdefault(regency_code, None)
+            continue
+        if regency(code) is None:
+            raise CampaignInvalid("regions", f"line {number}: unknown regency code {code!r}")
+        found[code] = target
+    return sorted(found.items())
+
+
+def _split_region_line(line: str) -> tuple[str, str]:
+    """Split "1402: 1.041" into its code and target text."""
+    match = re.match(r"^(\d+)\s*[:=,;]?\s*(.*)$", line)
+    if not match:
+        return line, ""
+    return match.group(1), match.group(2).strip()
+
+
+@lru_cache(maxsize=1)
+def provinces() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Return (code, name, [(regency code, regency name)]) for every province in stdnum's data."""
+    result = []
+    for _, code, _, info, children in numdb.get("id/loc").prefixes:
+        if "name_id" not in info:
+            continue
+        regencies = [(code + child_code, child_info["name_id"].title())
+                     for _, child_code, _, child_info, _ in children if "name_id" in child_info]
+        result.append((code, info["name_id"], regencies))
+    return result
+
+
+def province_regencies(code: str) -> list[tuple[str, str]]:
+    """Return the (code, name) of every regency in a province."""
+    return next((regencies for p_code, _, regencies in provinces() if p_code == code), [])
+
+
+def _check(settings: CampaignSettings) -> None:
+    """Raise :class:`CampaignInvalid` for settings that cannot work."""
+    if not settings.name.strip():
+        raise CampaignInvalid("name", "is required")
+    if settings.target_workers <= 0:
+        raise CampaignInvalid("target_workers", "must be at least 1")
+    if not 1 <= settings.term_months <= 12:
+        raise CampaignInvalid("term_months", "must be 1 to 12 months")
+    if settings.starts_on and settings.ends_on and settings.ends_on < settings.starts_on:
+        raise CampaignInvalid("ends_on", "is before the start")
+    if not settings.designations:
+        raise CampaignInvalid("designations", "accept at least one designation")
+
+
+def _apply(campaign: Campaign, settings: CampaignSettings) -> None:
+    """Copy settings onto the campaign, replacing its regions."""
+    campaign.name = settings.name.strip()
+    campaign.story = settings.story.strip()
+    campaign.target_workers = settings.target_workers
+    campaign.term_months = settings.term_months
+    campaign.starts_on = settings.starts_on
+    campaign.ends_on = settings.ends_on
+    campaign.designations_accepted = ",".join(d.value for d in Designation if d in settings.designations)
+    campaign.mustahik_only = settings.mustahik_only
+    campaign.eligible_occupations = ",".join(
+        sorted({" ".join(o.split()).lower() for o in settings.occupations if o.strip()}))
+    existing = {region.code: region for region in campaign.regions}
+    wanted = dict(settings.regions)
+    campaign.regions = [
+        existing.get(code) or CampaignRegion(code=code) for code in sorted(wanted)
+    ]
+    for region in campaign.regions:
+        region.target_workers = wanted[region.code]
+
+
+def create_campaign(slug: str, settings: CampaignSettings, *, user: User | None) -> Campaign:
+    """Create a campaign as a draft; the manager who creates it is assigned to it."""
+    slug = slug.strip().lower()
+    if not _SLUG.match(slug) or len(slug) > 80:
+        raise CampaignInvalid("slug", "use lower-case letters, digits and hyphens")
+    if db.session.scalar(sa.select(Campaign.id).where(Campaign.slug == slug)) is not None:
+        raise CampaignInvalid("slug", "is taken by another campaign")
+    _check(settings)
+    campaign = Campaign(slug=slug, status=CampaignStatus.draft, name="", target_workers=1)
+    _apply(campaign, settings)
+    db.session.add(campaign)
+    db.session.flush()
+    if user is not None:
+        from ..access.staff import assign_staff
+
+        assign_staff(campaign, user, actor=None)
+    audit.record_action("campaign.create", user=user, campaign=campaign, subject=campaign.slug,
+                        detail=f"target {campaign.target_workers}, term {campaign.term_months}")
+    return campaign
+
+
+def update_campaign(campaign: Campaign, settings: CampaignSettings, *, user: User | None) -> Campaign:
+    """Change a campaign's settings and regions."""
+    _check(settings)
+    _apply(campaign, settings)
+    db.session.flush()
+    audit.record_action("campaign.edit", user=user, campaign=campaign, subject=campaign.slug,
+                        detail=f"target {campaign.target_workers}, term {campaign.term_months}, "
+                               f"{len(campaign.regions)} regions")
+    return campaign
+
+
+def change_status(campaign: Campaign, status: CampaignStatus, *, user: User | None) -> None:
+    """Open, pause or close a campaign."""
+    if status not in STATUS_TRANSITIONS[campaign.status]:
+        raise StatusChangeRefused(f"a {campaign.status.value} campaign cannot become {status.value}")
+    before = campaign.status
+    campaign.status = status
+    db.session.flush()
+    audit.record_action("campaign.status", user=user, campaign=campaign, subject=campaign.slug,
+                        detail=f"{before.value} -> {status.value}")

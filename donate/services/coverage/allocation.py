@@ -1,0 +1,369 @@
+"""Match pooled money to workers, in whole months, with set-based SQL.
+
+Order of precedence (DESIGN "Allocation"):
+
+1. renewals: workers whose funded coverage ends this month or next, or who
+   are inside the three-month arrears window, soonest first, so nobody
+   protected falls out;
+2. new workers from the waitlist (verified, consented, eligible for the
+   money's designation) by priority then registration time, within region
+   targets, each for a full term;
+3. a strict prefix of that queue: the first worker the money cannot cover
+   stops the run (nobody behind them jumps the queue); the rest stays in the
+   pool.
+
+Each pass is one ``INSERT ... SELECT`` whatever the number of workers. The
+caller's campaign lock (``lock_campaign``) serialises passes, and the unique
+(worker, month) constraint makes double funding impossible regardless.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import (
+    LIVE_STATES,
+    Account,
+    Allocation,
+    AllocationKind,
+    Campaign,
+    CampaignRegion,
+    CoverageMonth,
+    CoverageState,
+    Designation,
+    Hold,
+    Verification,
+    Worker,
+)
+from ...models.base import utcnow
+from ...months import current_month
+from .. import ledger
+from ..locks import lock_campaign
+from .rates import rates_for_months
+
+#: Months a BPU participant may pay in arrears after protection ends.
+ARREARS_MONTHS = 3
+#: Coverage ending within this many months of now is renewed.
+RENEWAL_HORIZON = 1
+#: Zakat first: it may fund only mustahik, so it goes where other money cannot.
+DESIGNATION_ORDER = (Designation.zakat, Designation.infak, Designation.csr)
+
+W = Worker.__table__
+C = CoverageMonth.__table__
+
+
+@dataclass(frozen=True)
+class Pass:
+    """What one allocation pass should do."""
+
+    campaign: Campaign
+    designation: Designation
+    kind: AllocationKind
+    month: int
+    budget: int
+    months: int
+    max_workers: int | None = None
+    now: dt.datetime | None = None
+
+
+def allocate_pool(campaign: Campaign, *, today: dt.date | None = None,
+                  now: dt.datetime | None = None) -> list[Allocation]:
+    """Spend the campaign's pool on renewals, then new workers; return the runs made."""
+    lock_campaign(campaign.id)
+    month = current_month(today)
+    runs = []
+    for kind in (AllocationKind.renewal, AllocationKind.new):
+        for designation in DESIGNATION_ORDER:
+            budget = ledger.balance(campaign.id, Account.pool, designation)
+            if budget <= 0:
+                continue
+            run = run_pass(Pass(campaign, designation, kind, month, budget, campaign.term_months, now=now))
+            if run is not None:
+                runs.append(run)
+    return runs
+
+
+def fund_new_workers(campaign: Campaign, designation: Designation, *, budget: int, workers: int,
+                     months: int, donation_id: int | None = None, today: dt.date | None = None,
+                     now: dt.datetime | None = None) -> Allocation | None:
+    """Enrol up to ``workers`` waiting workers for ``months`` months each, spending at most ``budget``."""
+    lock_campaign(campaign.id)
+    budget = min(budget, ledger.balance(campaign.id, Account.pool, designation))
+    spec = Pass(campaign, designation, AllocationKind.new, current_month(today), budget, months,
+                max_workers=workers, now=now)
+    return run_pass(spec, donation_id=donation_id)
+
+
+def run_pass(spec: Pass, donation_id: int | None = None) -> Allocation | None:
+    """Insert the coverage months one pass chooses and book them; ``None`` if it chose nobody."""
+    run = Allocation(campaign_id=spec.campaign.id, kind=spec.kind, designation=spec.designation,
+                     donation_id=donation_id)
+    db.session.add(run)
+    db.session.flush()
+
+    rates = _rates_cte(spec)
+    chosen = _chosen(spec, rates).cte("chosen")
+    created = spec.now or utcnow()
+    rows = (
+        sa.select(
+            chosen.c.worker_id,
+            rates.c.month,
+            sa.literal(spec.campaign.id, sa.Integer),
+            _premium(rates, chosen.c.income),
+            sa.literal(spec.designation, C.c.designation.type),
+            sa.literal(run.id, sa.Integer),
+            sa.literal(CoverageState.funded, C.c.state.type),
+            sa.literal(created, sa.DateTime),
+        )
+        .select_from(chosen)
+        .join(rates, sa.and_(rates.c.month >= chosen.c.start_month,
+                             rates.c.month < chosen.c.start_month + spec.months))
+    )
+    db.session.execute(
+        sa.insert(C).from_select(
+            ["worker_id", "month", "campaign_id", "premium_idr", "designation",
+             "allocation_id", "state", "created_at"],
+            rows,
+        )
+    )
+    workers, months, amount = db.session.execute(
+        sa.select(sa.func.count(sa.distinct(C.c.worker_id)), sa.func.count(),
+                  sa.func.coalesce(sa.func.sum(C.c.premium_idr), 0))
+        .where(C.c.allocation_id == run.id)
+    ).one()
+    if not months:
+        db.session.delete(run)
+        db.session.flush()
+        return None
+    run.workers, run.months, run.amount_idr = workers, months, int(amount)
+    ledger.post_entry(
+        spec.campaign.id, "allocation",
+        [(Account.pool, spec.designation, -run.amount_idr),
+         (Account.allocated, spec.designation, run.amount_idr)],
+        allocation_id=run.id,
+        memo=f"{spec.kind.value}: {workers} workers, {months} months",
+    )
+    return run
+
+
+def _rates_cte(spec: Pass) -> sa.CTE:
+    """Return a small table of (month, rate) for every month a pass can touch."""
+    first = spec.month - ARREARS_MONTHS
+    last = spec.month + RENEWAL_HORIZON + 1 + spec.months
+    selects = [
+        sa.select(
+            sa.literal_column(str(int(month))).label("month"),
+            sa.literal_column(str(int(rate.jkk_basis_points))).label("jkk_bp"),
+            sa.literal_column(str(int(rate.min_income_idr))).label("min_income"),
+            sa.literal_column(str(int(rate.jkm_idr))).label("jkm"),
+        )
+        for month, rate in rates_for_months(first, last).items()
+    ]
+    return sa.union_all(*selects).cte("month_rates")
+
+
+def _premium(rates, income):
+    """SQL for ``PremiumRate.premium``: JKK on declared income (at least the minimum), plus JKM."""
+    declared = sa.case((income < rates.c.min_income, rates.c.min_income), else_=income)
+    return (rates.c.jkk_bp * declared + 5000) // 10000 + rates.c.jkm
+
+
+def _eligible(spec: Pass):
+    """Conditions every funded worker meets, whatever the pass."""
+    campaign = spec.campaign
+    now = spec.now or utcnow()
+    conditions = [
+        W.c.campaign_id == campaign.id,
+        W.c.verification == Verification.verified.value,
+        W.c.consent_at.is_not(None),
+        W.c.flag_reason.is_(None),
+        W.c.id.not_in(sa.select(Hold.worker_id).where(Hold.expires_at > now)),
+    ]
+    if spec.designation == Designation.zakat or campaign.mustahik_only:
+        conditions.append(W.c.is_mustahik.is_(True))
+    if campaign.occupations:
+        conditions.append(W.c.occupation.in_(campaign.occupations))
+    return conditions
+
+
+def _candidates(spec: Pass, *, regional: bool = True) -> sa.Select:
+    """Return (worker_id, start_month, income, queue_pos, region_rank) for the pass's queue.
+
+    ``region_rank`` (the place in the region's own queue) costs a second sort
+    of the whole waitlist, so it is only worked out when ``regional``.
+    """
+    live = [s.value for s in LIVE_STATES]
+    if spec.kind == AllocationKind.renewal:
+        last = (
+            sa.select(C.c.worker_id, sa.func.max(C.c.month).label("last_month"))
+            .where(C.c.campaign_id == spec.campaign.id, C.c.state.in_(live))
+            .group_by(C.c.worker_id)
+            .having(sa.func.max(C.c.month).between(spec.month - ARREARS_MONTHS,
+                                                   spec.month + RENEWAL_HORIZON))
+            .subquery("last_funded")
+        )
+        order = (last.c.last_month, W.c.priority.desc(), W.c.registered_at, W.c.id)
+        return (
+            sa.select(
+                W.c.id.label("worker_id"),
+                (last.c.last_month + 1).label("start_month"),
+                W.c.monthly_income_idr.label("income"),
+                W.c.regency_code,
+                sa.func.row_number().over(order_by=order).label("queue_pos"),
+                sa.literal_column("1").label("region_rank"),
+            )
+            .join(last, last.c.worker_id == W.c.id)
+            .where(*_eligible(spec))
+        )
+    still_member = sa.exists().where(
+        C.c.worker_id == W.c.id, C.c.state.in_(live), C.c.month >= spec.month - ARREARS_MONTHS
+    )
+    order = (W.c.priority.desc(), W.c.registered_at, W.c.id)
+    region_rank = (sa.func.row_number().over(partition_by=W.c.regency_code, order_by=order) if regional
+                   else sa.literal_column("1"))
+    return sa.select(
+        W.c.id.label("worker_id"),
+        sa.literal_column(str(int(spec.month))).label("start_month"),
+        W.c.monthly_income_idr.label("income"),
+        W.c.regency_code,
+        sa.func.row_number().over(order_by=order).label("queue_pos"),
+        region_rank.label("region_rank"),
+    ).where(*_eligible(spec), ~still_member)
+
+
+def _has_region_targets(spec: Pass) -> bool:
+    """Return whether any of the campaign's regions has a target that can cap new workers."""
+    R = CampaignRegion.__table__
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        R.c.campaign_id == spec.campaign.id, R.c.target_workers.is_not(None)))))
+
+
+def _region_room(spec: Pass) -> sa.Subquery:
+    """Return (code, room): how many more workers each capped region may take."""
+    R = CampaignRegion.__table__
+    taken = (
+        sa.select(W.c.regency_code, sa.func.count(sa.distinct(C.c.worker_id)).label("taken"))
+        .join(C, C.c.worker_id == W.c.id)
+        .where(W.c.campaign_id == spec.campaign.id, C.c.state.in_([s.value for s in LIVE_STATES]))
+        .group_by(W.c.regency_code)
+        .subquery("taken")
+    )
+    return (
+        sa.select(R.c.code, (R.c.target_workers - sa.func.coalesce(taken.c.taken, 0)).label("room"))
+        .outerjoin(taken, taken.c.regency_code == R.c.code)
+        .where(R.c.campaign_id == spec.campaign.id, R.c.target_workers.is_not(None))
+        .subquery("region_room")
+    )
+
+
+def _chosen(spec: Pass, rates: sa.CTE) -> sa.Select:
+    """Return (worker_id, start_month, income) of the queue's prefix the budget covers."""
+    # A renewing worker already counts toward the region's target; capping would let them lapse.
+    regional = spec.kind != AllocationKind.renewal and _has_region_targets(spec)
+    cand = _candidates(spec, regional=regional).subquery("candidates")
+    if not regional:
+        capped = cand
+    else:
+        room = _region_room(spec)
+        capped = (
+            sa.select(cand)
+            .outerjoin(room, room.c.code == cand.c.regency_code)
+            .where(sa.or_(room.c.room.is_(None), cand.c.region_rank <= room.c.room))
+            .subquery("capped")
+        )
+    # Each worker's premiums over the months they would get: a scalar subquery over the small rates
+    # table, which saves a join and a GROUP BY (a sort) over the whole queue.
+    cost = (
+        sa.select(sa.func.sum(_premium(rates, capped.c.income)))
+        .where(rates.c.month >= capped.c.start_month, rates.c.month < capped.c.start_month + spec.months)
+        .correlate(capped)
+        .scalar_subquery()
+    )
+    costed = (
+        sa.select(capped.c.worker_id, capped.c.start_month, capped.c.income, capped.c.queue_pos,
+                  cost.label("cost"))
+        .subquery("costed")
+    )
+    ranked = sa.select(
+        costed.c.worker_id, costed.c.start_month, costed.c.income,
+        sa.func.sum(costed.c.cost).over(order_by=costed.c.queue_pos).label("running"),
+        sa.func.row_number().over(order_by=costed.c.queue_pos).label("position"),
+    ).subquery("ranked")
+    chosen = sa.select(ranked.c.worker_id, ranked.c.start_month, ranked.c.income).where(
+        ranked.c.running <= spec.budget
+    )
+    if spec.max_workers is not None:
+        chosen = chosen.where(ranked.c.position <= spec.max_workers)
+    return chosen
+
+
+def is_fundable(worker: Worker, designation: Designation, campaign: Campaign) -> bool:
+    """Return whether money of ``designation`` may fund ``worker`` (the Python twin of ``_eligible``)."""
+    if worker.campaign_id != campaign.id or worker.verification != Verification.verified:
+        return False
+    if worker.consent_at is None or worker.flag_reason is not None:
+        return False
+    if (designation == Designation.zakat or campaign.mustahik_only) and not worker.is_mustahik:
+        return False
+    return not campaign.occupations or worker.occupation in campaign.occupations
+
+
+def next_fundable_month(worker_id: int, month: int) -> int:
+    """Return the first month a new payment for the worker would buy.
+
+    Right after the worker's funded coverage (arrears included, as BPJS
+    requires them paid first), or this month if the worker has none or has
+    been out for longer than the arrears window.
+    """
+    last = db.session.scalar(
+        sa.select(sa.func.max(CoverageMonth.month))
+        .where(CoverageMonth.worker_id == worker_id, CoverageMonth.state.in_(LIVE_STATES))
+    )
+    if last is None or last < month - ARREARS_MONTHS:
+        return month
+    return last + 1
+
+
+def fund_sponsorship(campaign: Campaign, worker: Worker, designation: Designation, *, months: int,
+                     budget: int, donation_id: int, today: dt.date | None = None,
+                     now: dt.datetime | None = None) -> Allocation | None:
+    """Fund up to ``months`` consecutive months of a named worker from the pool.
+
+    The months follow whatever coverage the worker already has, so a payment
+    that arrives after its hold expired and someone else funded the worker
+    extends the coverage instead of colliding with it. Whatever the budget
+    cannot turn into whole months stays in the pool.
+    """
+    lock_campaign(campaign.id)
+    if not is_fundable(worker, designation, campaign):
+        return None
+    budget = min(budget, ledger.balance(campaign.id, Account.pool, designation))
+    start = next_fundable_month(worker.id, current_month(today))
+    rates = rates_for_months(start, start + months - 1)
+    bought: list[tuple[int, int]] = []
+    for month in range(start, start + months):
+        premium = rates[month].premium(worker.monthly_income_idr)
+        if sum(p for _, p in bought) + premium > budget:
+            break
+        bought.append((month, premium))
+    if not bought:
+        return None
+    run = Allocation(campaign_id=campaign.id, kind=AllocationKind.sponsorship, designation=designation,
+                     donation_id=donation_id, workers=1, months=len(bought),
+                     amount_idr=sum(p for _, p in bought))
+    db.session.add(run)
+    db.session.flush()
+    db.session.add_all(
+        CoverageMonth(worker_id=worker.id, month=month, campaign_id=campaign.id, premium_idr=premium,
+                      designation=designation, allocation_id=run.id, created_at=now or utcnow())
+        for month, premium in bought
+    )
+    db.session.flush()
+    ledger.post_entry(
+        campaign.id, "allocation",
+        [(Account.pool, designation, -run.amount_idr), (Account.allocated, designation, run.amount_idr)],
+        allocation_id=run.id, memo=f"sponsorship of {worker.public_id}: {len(bought)} months",
+    )
+    return run

@@ -1,0 +1,51 @@
+"""Reserve a named worker for one donor while they pay."""
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ...extensions import db
+from ...models import Donation, Hold, Worker
+from ...models.base import utcnow
+from ...months import current_month
+from ..locks import lock_worker
+from .allocation import is_fundable, next_fundable_month
+
+
+class WorkerUnavailable(Exception):
+    """The worker cannot be sponsored now (held by another donor, or not eligible)."""
+
+
+def hold_worker(donation: Donation, *, now: dt.datetime | None = None,
+                today: dt.date | None = None) -> Hold:
+    """Reserve ``donation.worker`` for this donation until the hold expires."""
+    now = now or utcnow()
+    worker = db.session.get(Worker, donation.worker_id)
+    lock_worker(worker.id)
+    if not is_fundable(worker, donation.designation, donation.campaign):
+        raise WorkerUnavailable("this worker cannot be funded with this kind of gift")
+    db.session.execute(sa.delete(Hold).where(Hold.worker_id == worker.id, Hold.expires_at <= now))
+    if db.session.scalar(sa.select(Hold.id).where(Hold.worker_id == worker.id)) is not None:
+        raise WorkerUnavailable("another donor is paying for this worker right now")
+    hold = Hold(
+        worker_id=worker.id,
+        donation_id=donation.id,
+        first_month=next_fundable_month(worker.id, current_month(today)),
+        months=donation.months,
+        expires_at=now + dt.timedelta(minutes=current_app.config["HOLD_MINUTES"]),
+    )
+    db.session.add(hold)
+    db.session.flush()
+    return hold
+
+
+def release_hold(donation_id: int) -> None:
+    """Free the worker a donation was holding (after payment, failure or cancel)."""
+    db.session.execute(sa.delete(Hold).where(Hold.donation_id == donation_id))
+
+
+def expire_holds(*, now: dt.datetime | None = None) -> int:
+    """Remove holds past their expiry; return how many."""
+    result = db.session.execute(sa.delete(Hold).where(Hold.expires_at <= (now or utcnow())))
+    return result.rowcount

@@ -1,0 +1,282 @@
+"""Answer "is this worker protected?" without telling anyone else anything about a worker.
+
+A look-up needs a second fact the NIK does not contain: the name as on the
+KTP, or the KPJ number with the birth date. An unknown NIK and a known NIK
+with the wrong name take the same path (one query, one constant-time
+comparison) and give the same :data:`NOT_FOUND` answer.
+"""
+
+import datetime as dt
+import hmac
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from stdnum.id import nik as stdnum_nik
+
+from ...crypto import vault
+from ...extensions import db
+from ...models import (
+    LIVE_STATES,
+    Allocation,
+    Campaign,
+    CoverageMonth,
+    CoverageState,
+    Donation,
+    Verification,
+    Worker,
+)
+from ...months import current_month, month_end, month_start
+from ..workers.registry import find_worker_by_nik
+from .allocation import ARREARS_MONTHS
+from .rates import base_premium
+
+#: Waitlist places shown as "soon"; beyond it the answer only says "later". Kept vague on purpose.
+NEAR_IN_QUEUE = 100
+#: Compared against when no worker was found, so both paths do the same work.
+_NOBODY = "\0nobody"
+_KPJ = re.compile(r"^\d{11}$")
+
+
+class StatusQueryInvalid(ValueError):
+    """A status query that is malformed (not a valid NIK, KPJ or date); ``field`` names the field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class Sponsor:
+    #: As the donor chose to appear: their name, the funder, or "Hamba Allah".
+    name: str
+    #: "sponsor" (a gift for this worker or for N workers) or "pool" (the campaign's pooled gifts).
+    kind: str
+
+
+@dataclass
+class StatusAnswer:
+    """What the status page and ``POST /api/v1/status`` say about one worker."""
+
+    #: protected | funded | waiting | lapsed | not_found
+    status: str
+    masked_name: str | None = None
+    campaign: Campaign | None = None
+    protected_from: dt.date | None = None
+    protected_until: dt.date | None = None
+    funded_from: dt.date | None = None
+    funded_until: dt.date | None = None
+    #: Last day of cover, for a lapsed worker.
+    lapsed_on: dt.date | None = None
+    #: Last day on which the missed months can still be paid.
+    arrears_until: dt.date | None = None
+    #: More than three months unpaid: BPJS ended the membership.
+    membership_ended: bool = False
+    #: For waiting workers: verifying | needs_attention | soon | later.
+    queue: str | None = None
+    #: Masked KPJ card number, once BPJS has issued one.
+    kpj_masked: str | None = None
+    premium_idr: int | None = None
+    programs: list[str] = field(default_factory=list)
+    sponsors: list[Sponsor] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        """Return the answer as the API's JSON object."""
+        def day(value):
+            return value.isoformat() if value else None
+
+        return {
+            "status": self.status,
+            "name_masked": self.masked_name,
+            "campaign": ({"slug": self.campaign.slug, "name": self.campaign.name}
+                         if self.campaign else None),
+            "protected_from": day(self.protected_from),
+            "protected_until": day(self.protected_until),
+            "funded_from": day(self.funded_from),
+            "funded_until": day(self.funded_until),
+            "lapsed_on": day(self.lapsed_on),
+            "arrears_until": day(self.arrears_until),
+            "membership_ended": self.membership_ended,
+            "queue": self.queue,
+            "kpj_masked": self.kpj_masked,
+            "programs": list(self.programs),
+            "sponsors": [{"name": s.name, "kind": s.kind} for s in self.sponsors],
+        }
+
+
+#: The one answer for an unknown NIK, a wrong name, an unknown KPJ or a wrong birth date.
+NOT_FOUND = StatusAnswer(status="not_found")
+
+
+def normalise_name(name: str) -> str:
+    """Return a name for comparison: Unicode-normalised, case-folded, without spaces or punctuation."""
+    folded = unicodedata.normalize("NFKC", name or "").casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def mask_name(full_name: str) -> str:
+    """Show a name as its initials: "Budi Santoso" -> "B*** S******"."""
+    return " ".join(word[0] + "*" * (len(word) - 1) for word in full_name.split())
+
+
+def compact_nik(nik: str) -> str:
+    """Return the NIK without spaces or dots, or raise :class:`StatusQueryInvalid`."""
+    compact = stdnum_nik.compact(nik or "")
+    if not stdnum_nik.is_valid(compact):
+        raise StatusQueryInvalid("nik", "not a valid NIK (16 digits as on the KTP)")
+    return compact
+
+
+def compact_kpj(kpj: str) -> str:
+    """Return an 11-digit KPJ number without separators, or raise :class:`StatusQueryInvalid`."""
+    compact = re.sub(r"[\s.\-]", "", kpj or "")
+    if not _KPJ.match(compact):
+        raise StatusQueryInvalid("kpj", "a KPJ number has 11 digits")
+    return compact
+
+
+def rate_limit_key(*, nik: str | None = None, kpj: str | None = None) -> str | None:
+    """Return the key that rate-limits look-ups of one worker: a keyed hash, never the number itself."""
+    if nik:
+        return "nik:" + vault().lookup_hash(stdnum_nik.compact(nik))[:32]
+    if kpj:
+        return "kpj:" + vault().lookup_hash("kpj " + re.sub(r"[\s.\-]", "", kpj))[:32]
+    return None
+
+
+def find_worker_by_nik_and_name(nik: str, full_name: str) -> Worker | None:
+    """Return the worker with this NIK if ``full_name`` matches the KTP name; else ``None``."""
+    worker = find_worker_by_nik(compact_nik(nik))
+    expected = normalise_name(worker.full_name) if worker is not None else _NOBODY
+    given = normalise_name(full_name)
+    if hmac.compare_digest(expected.encode(), given.encode()) and worker is not None:
+        return worker
+    return None
+
+
+def find_worker_by_kpj(kpj: str, birth_date: dt.date) -> Worker | None:
+    """Return the worker with this KPJ number if ``birth_date`` matches; else ``None``."""
+    worker = db.session.scalar(sa.select(Worker).where(Worker.kpj == compact_kpj(kpj)))
+    expected = worker.birth_date.isoformat() if worker is not None else _NOBODY
+    if hmac.compare_digest(expected.encode(), birth_date.isoformat().encode()) and worker is not None:
+        return worker
+    return None
+
+
+def check_status(*, nik: str | None = None, full_name: str | None = None, kpj: str | None = None,
+                 birth_date: dt.date | None = None, today: dt.date | None = None) -> StatusAnswer:
+    """Answer a status query by NIK and name or by KPJ and birth date."""
+    if nik is not None:
+        worker = find_worker_by_nik_and_name(nik, full_name or "")
+    elif kpj is not None and birth_date is not None:
+        worker = find_worker_by_kpj(kpj, birth_date)
+    else:
+        raise StatusQueryInvalid("nik", "give the NIK and name, or the KPJ number and birth date")
+    return worker_status(worker, today=today) if worker is not None else NOT_FOUND
+
+
+def _runs(months: list[int], start: int) -> tuple[int, int] | None:
+    """Return the first and last month of the unbroken run in ``months`` that starts at or after ``start``."""
+    later = sorted(m for m in months if m >= start)
+    if not later:
+        return None
+    first = last = later[0]
+    for month in later[1:]:
+        if month != last + 1:
+            break
+        last = month
+    return first, last
+
+
+def worker_status(worker: Worker, *, today: dt.date | None = None) -> StatusAnswer:
+    """Return the status of a worker already identified."""
+    month = current_month(today)
+    rows = db.session.execute(
+        sa.select(CoverageMonth.month, CoverageMonth.state)
+        .where(CoverageMonth.worker_id == worker.id, CoverageMonth.state.in_(LIVE_STATES))
+    ).all()
+    live = [m for m, _ in rows]
+    accepted = {m for m, state in rows if state == CoverageState.accepted}
+    answer = StatusAnswer(
+        status="waiting", masked_name=mask_name(worker.full_name), campaign=worker.campaign,
+        kpj_masked=("•" * 7 + worker.kpj[-4:]) if worker.kpj else None,
+        premium_idr=base_premium(month),
+    )
+    funded_run = _runs(live, month)
+    if month in accepted:
+        first = month
+        while first - 1 in accepted:
+            first -= 1
+        _, last = _runs(accepted, month)
+        answer.status = "protected"
+        answer.protected_from, answer.protected_until = month_start(first), month_end(last)
+    elif funded_run is not None:
+        answer.status = "funded"
+    elif live:
+        last = max(live)
+        answer.status = "lapsed"
+        answer.lapsed_on = month_end(last)
+        answer.arrears_until = month_end(last + ARREARS_MONTHS)
+        answer.membership_ended = month > last + ARREARS_MONTHS
+    if funded_run is not None:
+        answer.funded_from, answer.funded_until = month_start(funded_run[0]), month_end(funded_run[1])
+    if answer.status in ("protected", "funded"):
+        answer.programs = ["jkk", "jkm"]
+    if answer.status == "waiting" or answer.membership_ended:
+        answer.queue = _queue(worker, month)
+    answer.sponsors = _sponsors(worker)
+    return answer
+
+
+def _queue(worker: Worker, month: int) -> str:
+    """Say roughly where the worker stands on the waitlist, never the exact place."""
+    if worker.flag_reason or worker.verification == Verification.rejected or worker.consent_at is None:
+        return "needs_attention"
+    if worker.verification != Verification.verified:
+        return "verifying"
+    still_member = sa.exists().where(
+        CoverageMonth.worker_id == Worker.id, CoverageMonth.state.in_(LIVE_STATES),
+        CoverageMonth.month >= month - ARREARS_MONTHS)
+    ahead = sa.or_(
+        Worker.priority > worker.priority,
+        sa.and_(Worker.priority == worker.priority, Worker.registered_at < worker.registered_at),
+        sa.and_(Worker.priority == worker.priority, Worker.registered_at == worker.registered_at,
+                Worker.id < worker.id),
+    )
+    count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Worker).where(
+            Worker.campaign_id == worker.campaign_id, Worker.verification == Verification.verified,
+            Worker.consent_at.is_not(None), Worker.flag_reason.is_(None), ~still_member, ahead))
+    return "soon" if count < NEAR_IN_QUEUE else "later"
+
+
+def _sponsors(worker: Worker) -> list[Sponsor]:
+    """Return who paid for the worker's cover, as each chose to appear, in order of first month."""
+    first_month = sa.func.min(CoverageMonth.month)
+    rows = db.session.execute(
+        sa.select(Donation, first_month)
+        .select_from(CoverageMonth)
+        .join(Allocation, Allocation.id == CoverageMonth.allocation_id)
+        .join(Donation, Donation.id == Allocation.donation_id)
+        .where(CoverageMonth.worker_id == worker.id, CoverageMonth.state.in_(LIVE_STATES))
+        .group_by(Donation.id)
+        .order_by(first_month, Donation.id)
+    ).all()
+    sponsors: list[Sponsor] = []
+    for donation, _ in rows:
+        sponsor = Sponsor(donation.public_name, "sponsor")
+        if sponsor not in sponsors:
+            sponsors.append(sponsor)
+    pooled = db.session.scalar(
+        sa.select(sa.func.count()).select_from(CoverageMonth)
+        .join(Allocation, Allocation.id == CoverageMonth.allocation_id)
+        .where(CoverageMonth.worker_id == worker.id, CoverageMonth.state.in_(LIVE_STATES),
+               Allocation.donation_id.is_(None)))
+    if pooled:
+        sponsors.append(Sponsor(worker.campaign.name, "pool"))
+    return sponsors
+
+
+# Personal status links (the QR code on a worker's card).

@@ -1,0 +1,37 @@
+"""Look up the premium rate in force for a month."""
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import PremiumRate
+from ...months import month_start
+
+
+class NoRateInForce(LookupError):
+    """No premium rate schedule row covers the month asked for."""
+
+
+def rates_for_months(first: int, last: int) -> dict[int, PremiumRate]:
+    """Return the rate in force for each month from ``first`` to ``last`` inclusive."""
+    schedule = db.session.scalars(
+        sa.select(PremiumRate).where(PremiumRate.effective_from <= month_start(last))
+        .order_by(PremiumRate.effective_from)
+    ).all()
+    result: dict[int, PremiumRate] = {}
+    for month in range(first, last + 1):
+        in_force = [rate for rate in schedule if rate.effective_from <= month_start(month)]
+        if not in_force:
+            raise NoRateInForce(f"no premium rate is in force on {month_start(month).isoformat()}")
+        result[month] = in_force[-1]
+    return result
+
+
+def rate_for_month(month: int) -> PremiumRate:
+    """Return the rate in force in ``month``."""
+    return rates_for_months(month, month)[month]
+
+
+def base_premium(month: int) -> int:
+    """Return the premium at the lowest income bracket (Rp 16,800 under PP 44/2015)."""
+    rate = rate_for_month(month)
+    return rate.premium(rate.min_income_idr)

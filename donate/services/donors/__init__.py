@@ -1,0 +1,1 @@
+"""What donors see of their gifts, their reminders, and their privacy rights."""

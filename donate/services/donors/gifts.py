@@ -1,0 +1,111 @@
+"""What a donor sees on their page: gifts, the workers they helped and where each one stands."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ...extensions import db
+from ...models import (
+    LIVE_STATES,
+    Allocation,
+    CoverageMonth,
+    CoverageState,
+    Donation,
+    Payment,
+    PaymentState,
+    Subscription,
+    SubscriptionState,
+    Worker,
+)
+from ...months import current_month
+from ..coverage.allocation import ARREARS_MONTHS, RENEWAL_HORIZON
+
+
+@dataclass(frozen=True)
+class HelpedWorker:
+    worker: Worker
+    #: Months this donor's gifts paid for.
+    months_funded: int
+    #: The worker's coverage as a whole (every funder), first and last month.
+    first_month: int
+    last_month: int
+    #: "protected", "waiting_bpjs", "lapsed" or "ended".
+    state: str
+    #: Coverage ends this month or next, or lapsed within the arrears window: time to renew.
+    renewable: bool
+
+
+def gifts_of(user) -> list[tuple[Donation, Payment | None]]:
+    """Return the user's gifts, newest first, each with its latest payment."""
+    donations = db.session.scalars(
+        sa.select(Donation).where(Donation.donor_id == user.id).order_by(Donation.id.desc())
+        .options(selectinload(Donation.payments))
+    ).all()
+    return [(d, d.payments[-1] if d.payments else None) for d in donations]
+
+
+def coverage_state(months: list[tuple[int, CoverageState]], month: int) -> tuple[str, int, int, bool]:
+    """Return (state, first month, last month, renewable) from a worker's live months, sorted by month."""
+    if not months:
+        return "ended", month, month - 1, False
+    first, last = months[0][0], months[-1][0]
+    now = dict(months).get(month)
+    if last < month:
+        state = "lapsed" if last >= month - ARREARS_MONTHS else "ended"
+    elif now == CoverageState.accepted:
+        state = "protected"
+    else:
+        state = "waiting_bpjs"
+    renewable = month - ARREARS_MONTHS <= last <= month + RENEWAL_HORIZON
+    return state, first, last, renewable
+
+
+def workers_helped(user, *, today: dt.date | None = None) -> list[HelpedWorker]:
+    """Return every worker whose months the user's gifts paid for (three queries, however many workers)."""
+    month = current_month(today)
+    funded = dict(db.session.execute(
+        sa.select(CoverageMonth.worker_id, sa.func.count())
+        .join(Allocation, Allocation.id == CoverageMonth.allocation_id)
+        .join(Donation, Donation.id == Allocation.donation_id)
+        .where(Donation.donor_id == user.id, CoverageMonth.state.in_(LIVE_STATES))
+        .group_by(CoverageMonth.worker_id)
+    ).all())
+    if not funded:
+        return []
+    workers = {w.id: w for w in db.session.scalars(sa.select(Worker).where(Worker.id.in_(list(funded))))}
+    months: dict[int, list[tuple[int, CoverageState]]] = defaultdict(list)
+    for worker_id, number, state in db.session.execute(
+        sa.select(CoverageMonth.worker_id, CoverageMonth.month, CoverageMonth.state)
+        .where(CoverageMonth.worker_id.in_(list(funded)), CoverageMonth.state.in_(LIVE_STATES))
+        .order_by(CoverageMonth.worker_id, CoverageMonth.month)
+    ):
+        months[worker_id].append((number, state))
+    result = []
+    for worker_id, count in funded.items():
+        state, first, last, renewable = coverage_state(months[worker_id], month)
+        result.append(HelpedWorker(workers[worker_id], count, first, last, state, renewable))
+    return sorted(result, key=lambda h: (h.last_month, h.worker.id))
+
+
+def subscriptions_of(user) -> list[Subscription]:
+    """Return the user's monthly sponsorships that are running or starting."""
+    return db.session.scalars(
+        sa.select(Subscription).where(Subscription.donor_id == user.id,
+                                      Subscription.state != SubscriptionState.cancelled)
+        .order_by(Subscription.id.desc())
+    ).all()
+
+
+def recent_supporters(campaign, limit: int = 10) -> list[tuple[str, int, str, "dt.datetime"]]:
+    """Return the latest paid gifts whose donors agreed to be named: (name, amount, message, paid at)."""
+    rows = db.session.execute(
+        sa.select(Donation, Payment.paid_at)
+        .join(Payment, Payment.donation_id == Donation.id)
+        .where(Donation.campaign_id == campaign.id, Donation.is_anonymous.is_(False),
+               Payment.state == PaymentState.paid)
+        .order_by(Payment.paid_at.desc(), Payment.id.desc()).limit(limit)
+    ).all()
+    return [(d.public_name, d.amount_idr, d.message, paid_at) for d, paid_at in rows]

@@ -1,0 +1,59 @@
+"""Remind sponsors when a worker they paid for is about to lose cover."""
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ...extensions import db
+from ...models import (
+    LIVE_STATES,
+    RECEIVED_STATES,
+    CoverageMonth,
+    Donation,
+    DonationKind,
+    Payment,
+    RenewalReminder,
+    Subscription,
+    SubscriptionState,
+    Worker,
+)
+from ...models.base import utcnow
+from ...months import current_month
+from ..locks import claim_once
+from ..mail import external_url, send_mail
+
+
+def queue_renewal_reminders(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """Email each sponsor whose worker's cover ends this month, once per worker and month; return how many."""
+    month = current_month(today)
+    last = (
+        sa.select(CoverageMonth.worker_id, sa.func.max(CoverageMonth.month).label("last_month"))
+        .where(CoverageMonth.state.in_(LIVE_STATES))
+        .group_by(CoverageMonth.worker_id)
+        .subquery()
+    )
+    monthly = sa.exists().where(Subscription.worker_id == Donation.worker_id,
+                                Subscription.donation_id == Donation.id,
+                                Subscription.state == SubscriptionState.active)
+    due = db.session.execute(
+        sa.select(Donation.donor_email, Worker).distinct()
+        .join(Payment, Payment.donation_id == Donation.id)
+        .join(Worker, Worker.id == Donation.worker_id)
+        .join(last, last.c.worker_id == Donation.worker_id)
+        .where(Donation.kind == DonationKind.worker, Donation.donor_email.is_not(None),
+               Payment.state.in_(RECEIVED_STATES), last.c.last_month == month, ~monthly)
+    ).all()
+    sent = 0
+    for email, worker in due:
+        if not claim_once(RenewalReminder, worker_id=worker.id, donor_email=email, month=month,
+                          sent_at=now or utcnow()):
+            continue
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            send_mail(email, _("%(worker)s is protected only until the end of this month", worker=worker.display_name),
+                      "renewal_reminder", worker=worker, month=month,
+                      link=external_url("donor.home"))
+        sent += 1
+    return sent

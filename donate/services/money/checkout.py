@@ -1,0 +1,182 @@
+"""Start a donor's gift at the payment provider and settle it from what the provider says.
+
+Views call these; the provider is reached only through ``donate.payments``.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import (
+    Campaign,
+    Designation,
+    Donation,
+    DonationKind,
+    Payment,
+    PaymentState,
+    Subscription,
+    Worker,
+)
+from ...months import current_month
+from ...payments import provider
+from ..coverage.allocation import is_fundable, next_fundable_month
+from ..coverage.holds import WorkerUnavailable, hold_worker
+from ..coverage.rates import base_premium, rates_for_months
+from ..coverage.waitlist import waiting_count
+from .donations import (
+    SPONSOR_MONTHS,
+    DonationRefused,
+    confirm_payment,
+    create_donation,
+    fail_payment,
+    start_payment,
+)
+from .receipts import issue_receipt
+
+#: The smallest free amount for the pool: most of one worker-month.
+MIN_POOL_GIFT_IDR = 10_000
+#: The largest single online gift; bigger ones go by bank transfer, recorded by a manager.
+MAX_GIFT_IDR = 5_000_000_000
+
+#: ``urls(payment) -> (success_url, cancel_url)``
+UrlMaker = Callable[[Payment], tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Donor:
+    """Who gives: an account, or a name and email given at checkout."""
+
+    name: str = ""
+    email: str | None = None
+    user_id: int | None = None
+    npwp: str | None = None
+    is_anonymous: bool = False
+    message: str = ""
+
+
+def sponsorship_quote(worker: Worker, months: int, *, today: dt.date | None = None) -> tuple[int, int]:
+    """Return (first month, price) of ``months`` months for a named worker."""
+    start = next_fundable_month(worker.id, current_month(today))
+    rates = rates_for_months(start, start + months - 1)
+    return start, sum(rates[m].premium(worker.monthly_income_idr) for m in range(start, start + months))
+
+
+def bulk_quote(workers: int, months: int, *, today: dt.date | None = None) -> int:
+    """Return the price of ``workers`` × ``months`` at the base premium (declared income at the minimum)."""
+    month = current_month(today)
+    rates = rates_for_months(month, month + months - 1)
+    return workers * sum(rates[m].premium(rates[m].min_income_idr) for m in range(month, month + months))
+
+
+def pool_presets(campaign: Campaign, *, today: dt.date | None = None) -> list[tuple[int, int, int]]:
+    """Return suggested pool gifts as (workers, months, amount)."""
+    term = campaign.term_months
+    return [(1, 1, base_premium(current_month(today))), (1, term, bulk_quote(1, term, today=today)),
+            (1, 12, bulk_quote(1, 12, today=today)), (5, term, bulk_quote(5, term, today=today))]
+
+
+def _checkout(donation: Donation, urls: UrlMaker, *, subscription: bool = False) -> tuple[Payment, str]:
+    """Open the payment for a stored gift and return it with the provider's checkout URL."""
+    payments = provider()
+    payment = start_payment(donation, payments.name)
+    success, cancel = urls(payment)
+    if subscription:
+        db.session.add(Subscription(donation_id=donation.id, worker_id=donation.worker_id,
+                                    donor_id=donation.donor_id, provider=payments.name,
+                                    designation=donation.designation, amount_idr=donation.amount_idr))
+        db.session.flush()
+        url = payments.create_subscription_checkout(payment, success_url=success, cancel_url=cancel)
+    else:
+        url = payments.create_checkout(payment, success_url=success, cancel_url=cancel)
+    db.session.flush()
+    return payment, url
+
+
+def _gift(campaign: Campaign, donor: Donor, **fields) -> Donation:
+    return create_donation(campaign, donor_id=donor.user_id, donor_name=donor.name, donor_email=donor.email,
+                           npwp=(donor.npwp or "").strip() or None, is_anonymous=donor.is_anonymous,
+                           message=donor.message, **fields)
+
+
+def sponsor_worker(campaign: Campaign, worker: Worker, months: int | str, designation: Designation,
+                   donor: Donor, urls: UrlMaker, *, today: dt.date | None = None,
+                   now: dt.datetime | None = None) -> tuple[Payment, str]:
+    """Hold a named worker and open the checkout for ``months`` months of cover (or "monthly").
+
+    "monthly" starts a provider subscription that funds one month at a time.
+    """
+    monthly = months == "monthly"
+    if monthly and not provider().supports_subscriptions:
+        raise DonationRefused("monthly giving is not available with this payment provider")
+    count = 1 if monthly else int(months)
+    if count not in SPONSOR_MONTHS:
+        raise DonationRefused("a sponsorship is for 1, 3, 6 or 12 months")
+    if not worker.public_profile or not is_fundable(worker, designation, campaign):
+        raise WorkerUnavailable("this worker cannot be funded with this kind of gift")
+    _, price = sponsorship_quote(worker, count, today=today)
+    donation = _gift(campaign, donor, kind=DonationKind.worker, designation=designation, amount_idr=price,
+                     worker=worker, months=count)
+    hold_worker(donation, now=now, today=today)
+    return _checkout(donation, urls, subscription=monthly)
+
+
+def give_to_pool(campaign: Campaign, amount_idr: int, designation: Designation, donor: Donor,
+                 urls: UrlMaker) -> tuple[Payment, str]:
+    """Open the checkout for a gift of any amount to the campaign's pool."""
+    if not MIN_POOL_GIFT_IDR <= amount_idr <= MAX_GIFT_IDR:
+        raise DonationRefused(f"a gift is between Rp {MIN_POOL_GIFT_IDR} and Rp {MAX_GIFT_IDR}")
+    donation = _gift(campaign, donor, kind=DonationKind.pool, designation=designation, amount_idr=amount_idr)
+    return _checkout(donation, urls)
+
+
+def fund_workers(campaign: Campaign, workers: int, months: int, designation: Designation, donor: Donor,
+                 urls: UrlMaker, *, today: dt.date | None = None) -> tuple[Payment, str]:
+    """Open the checkout for ``workers`` × ``months``, allocated from the waitlist once paid."""
+    if not 1 <= months <= 12:
+        raise DonationRefused("choose 1 to 12 months")
+    waiting = waiting_count(campaign, designation, today=today)
+    if not 1 <= workers <= waiting:
+        raise DonationRefused(f"{waiting} workers are waiting for this kind of gift")
+    amount = bulk_quote(workers, months, today=today)
+    if amount > MAX_GIFT_IDR:
+        raise DonationRefused(f"a gift is at most Rp {MAX_GIFT_IDR}")
+    donation = _gift(campaign, donor, kind=DonationKind.bulk, designation=designation, amount_idr=amount,
+                     workers_count=workers, months=months)
+    return _checkout(donation, urls)
+
+
+def renew_sponsorship(worker: Worker, user, urls: UrlMaker, *, today: dt.date | None = None,
+                      now: dt.datetime | None = None) -> tuple[Payment, str]:
+    """Sponsor again a worker this donor sponsored, for as long and as the same kind of gift as last time."""
+    last = db.session.scalar(
+        sa.select(Donation).join(Payment, Payment.donation_id == Donation.id)
+        .where(Donation.donor_id == user.id, Donation.worker_id == worker.id,
+               Donation.kind == DonationKind.worker, Payment.state == PaymentState.paid)
+        .order_by(Donation.id.desc()).limit(1)
+    )
+    if last is None:
+        raise DonationRefused("you have not sponsored this worker yet")
+    donor = Donor(name=last.donor_name or user.name, email=user.email, user_id=user.id, npwp=last.npwp,
+                  is_anonymous=last.is_anonymous)
+    months = last.months if last.months in SPONSOR_MONTHS else worker.campaign.term_months
+    return sponsor_worker(worker.campaign, worker, months, last.designation, donor, urls, today=today, now=now)
+
+
+def refresh_payment(payment: Payment) -> PaymentState:
+    """Ask the provider for the payment's state and settle it here through the same functions webhooks use.
+
+    The success page calls this: arriving there proves nothing by itself.
+    """
+    if payment.state in (PaymentState.created, PaymentState.pending):
+        state = provider(payment.provider).fetch_state(payment)
+        if state == PaymentState.paid:
+            confirm_payment(payment.id)
+        elif state in (PaymentState.failed, PaymentState.expired):
+            fail_payment(payment, state)
+        db.session.refresh(payment)
+    if payment.state == PaymentState.paid:
+        issue_receipt(payment)
+    return payment.state

@@ -1,0 +1,183 @@
+"""Gifts and their payments: create, confirm (idempotently), record institutional funding, refund."""
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...formatting import rupiah
+from ...models import (
+    PAYMENT_TRANSITIONS,
+    Account,
+    Campaign,
+    CampaignStatus,
+    Designation,
+    Donation,
+    DonationKind,
+    Payment,
+    PaymentState,
+    User,
+    Worker,
+)
+from ...models.base import utcnow
+from .. import ledger
+from ..access import audit
+from ..coverage.allocation import fund_new_workers, fund_sponsorship
+from ..coverage.holds import release_hold
+
+#: Months a named sponsorship can buy at once (premiums are paid in advance for these).
+SPONSOR_MONTHS = (1, 3, 6, 12)
+#: Providers whose money arrives without a card checkout.
+MANUAL_PROVIDER = "manual"
+
+
+class DonationRefused(ValueError):
+    """A gift that cannot be accepted as asked (the message says why)."""
+
+
+class InvalidTransition(ValueError):
+    """A payment asked to move to a state its current state does not lead to."""
+
+
+
+
+def create_donation(campaign: Campaign, *, kind: DonationKind, designation: Designation, amount_idr: int,
+                    worker: Worker | None = None, months: int | None = None,
+                    workers_count: int | None = None, donor_id: int | None = None, donor_name: str = "",
+                    donor_email: str | None = None, npwp: str | None = None, is_anonymous: bool = False,
+                    message: str = "", funder: str | None = None) -> Donation:
+    """Validate and store a gift (not yet paid)."""
+    if campaign.status != CampaignStatus.open:
+        raise DonationRefused("this campaign is not accepting gifts")
+    if designation not in campaign.designations:
+        raise DonationRefused(f"this campaign does not accept {designation.value}")
+    if not isinstance(amount_idr, int) or amount_idr <= 0:
+        raise DonationRefused("the amount must be a positive whole number of rupiah")
+    if kind == DonationKind.worker:
+        if worker is None or worker.campaign_id != campaign.id:
+            raise DonationRefused("choose a worker of this campaign")
+        if months not in SPONSOR_MONTHS:
+            raise DonationRefused("a sponsorship is for 1, 3, 6 or 12 months")
+    if kind == DonationKind.bulk and (not workers_count or not months or not 1 <= months <= 12):
+        raise DonationRefused("a gift for many workers needs a number of workers and 1 to 12 months")
+    donation = Donation(
+        campaign_id=campaign.id, kind=kind, designation=designation, amount_idr=amount_idr,
+        worker_id=worker.id if worker else None, months=months, workers_count=workers_count,
+        donor_id=donor_id, donor_name=donor_name.strip(), donor_email=(donor_email or "").strip().lower() or None,
+        npwp=npwp, is_anonymous=is_anonymous, message=message.strip(), funder=funder,
+    )
+    donation.campaign = campaign
+    db.session.add(donation)
+    db.session.flush()
+    return donation
+
+
+def start_payment(donation: Donation, provider: str, provider_ref: str | None = None) -> Payment:
+    """Open a payment for the whole gift with ``provider``."""
+    payment = Payment(donation_id=donation.id, provider=provider, provider_ref=provider_ref,
+                      amount_idr=donation.amount_idr, state=PaymentState.created)
+    db.session.add(payment)
+    db.session.flush()
+    return payment
+
+
+def transition(payment: Payment, state: PaymentState) -> None:
+    """Move a payment along the state machine or raise :class:`InvalidTransition`."""
+    if state not in PAYMENT_TRANSITIONS[payment.state]:
+        raise InvalidTransition(f"payment {payment.id} cannot go from {payment.state.value} to {state.value}")
+    payment.state = state
+    db.session.flush()
+
+
+def fail_payment(payment: Payment, state: PaymentState = PaymentState.failed) -> bool:
+    """Mark an unpaid payment failed or expired and free its worker; ``False`` if it was settled already."""
+    if payment.state not in (PaymentState.created, PaymentState.pending):
+        return False
+    transition(payment, state)
+    release_hold(payment.donation_id)
+    return True
+
+
+def confirm_payment(payment_id: int, *, amount_idr: int | None = None, today: dt.date | None = None,
+                    now: dt.datetime | None = None) -> bool:
+    """Book a payment as paid and fulfil its gift, exactly once.
+
+    Called from webhooks and success pages alike. The conditional UPDATE is
+    the lock: of any number of concurrent callers, one moves the payment to
+    ``paid`` and fulfils it; the others return ``False``. A payment that had
+    failed or expired here but that the provider reports as paid is still
+    taken: money that arrived is never refused.
+    """
+    now = now or utcnow()
+    values = {"state": PaymentState.paid, "paid_at": now}
+    if amount_idr is not None:
+        values["amount_idr"] = amount_idr
+    claimed = db.session.execute(
+        sa.update(Payment)
+        .where(Payment.id == payment_id,
+               Payment.state.in_([PaymentState.created, PaymentState.pending,
+                                  PaymentState.failed, PaymentState.expired]))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        return False
+    payment = db.session.get(Payment, payment_id, populate_existing=True)
+    donation = payment.donation
+    ledger.post_entry(
+        donation.campaign_id, "payment_received",
+        [(Account.received, donation.designation, -payment.amount_idr),
+         (Account.pool, donation.designation, payment.amount_idr)],
+        payment_id=payment.id, memo=f"{payment.provider} payment for donation {donation.id}",
+    )
+    _fulfil(donation, payment.amount_idr, today=today, now=now)
+    return True
+
+
+def _fulfil(donation: Donation, amount_idr: int, *, today, now) -> None:
+    """Turn a paid gift into coverage where it asked for it; the rest waits in the pool."""
+    campaign = donation.campaign
+    if donation.kind == DonationKind.worker:
+        release_hold(donation.id)
+        fund_sponsorship(campaign, donation.worker, donation.designation, months=donation.months,
+                         budget=amount_idr, donation_id=donation.id, today=today, now=now)
+    elif donation.kind == DonationKind.bulk:
+        fund_new_workers(campaign, donation.designation, budget=amount_idr, workers=donation.workers_count,
+                         months=donation.months, donation_id=donation.id, today=today, now=now)
+
+
+def record_funding(campaign: Campaign, amount_idr: int, *, funder: str,
+                   designation: Designation = Designation.csr, reference: str | None = None,
+                   now: dt.datetime | None = None) -> Donation:
+    """Record institutional or offline money (APBD, DBH Sawit, CSR transfer) into the pool.
+
+    Idempotent by ``reference``: recording the same transfer twice returns the
+    first record instead of counting the money twice.
+    """
+    funder = funder.strip()
+    if not funder:
+        raise DonationRefused("name the funder")
+    reference = (reference or "").strip() or None
+    if reference:
+        existing = db.session.scalar(
+            sa.select(Payment).where(Payment.provider == MANUAL_PROVIDER, Payment.provider_ref == reference)
+        )
+        if existing is not None:
+            if existing.amount_idr != amount_idr or existing.donation.campaign_id != campaign.id:
+                raise DonationRefused(f"reference {reference} was already recorded with other details")
+            return existing.donation
+    donation = create_donation(campaign, kind=DonationKind.funding, designation=designation,
+                               amount_idr=amount_idr, donor_name=funder, funder=funder)
+    payment = start_payment(donation, MANUAL_PROVIDER, reference)
+    confirm_payment(payment.id, now=now)
+    return donation
+
+
+def record_institutional_funding(campaign: Campaign, amount_idr: int, *, user: User, funder: str,
+                                 designation: Designation, reference: str | None, source: str):
+    """Record an institutional or offline gift (APBD, DBH Sawit, CSR, transfer) through the ledger."""
+    donation = record_funding(campaign, amount_idr, funder=funder, designation=designation, reference=reference)
+    audit.record_action("funding.record", user=user, campaign=campaign, subject=f"donation {donation.id}",
+                        detail=f"{source}: {funder} {rupiah(amount_idr)} ({designation.value})"
+                               + (f" ref {reference}" if reference else ""))
+    return donation

@@ -1,0 +1,1 @@
+"""Premiums sent to BPJS in batches, and BPJS's answers."""

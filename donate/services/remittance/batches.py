@@ -1,0 +1,337 @@
+"""Send funded months to BPJS in batches and reconcile BPJS's answers.
+
+A batch takes the funded months of a period that no batch has sent yet and
+books them from ``allocated`` to ``remitted``. Its file holds the full NIKs
+(the only place they leave the database), so every download is audited.
+BPJS answers per worker: accepted months make the worker protected and
+store the KPJ; rejected months return their premiums from ``remitted`` to
+the pool and flag the worker. The updates are conditional on the month
+still being ``remitted``, so an answer uploaded twice is counted once.
+"""
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from stdnum.id import nik as stdnum_nik
+
+from ...crypto import vault
+from ...extensions import db
+from ...formatting import rupiah
+from ...models import (
+    Account,
+    Acknowledgement,
+    BatchState,
+    Campaign,
+    CoverageMonth,
+    CoverageState,
+    Designation,
+    RemittanceBatch,
+    User,
+    Worker,
+)
+from ...months import current_month, month_code
+from ...regions import regency_name
+from .. import ledger
+from ..access import audit
+from ..csvfiles import write_csv
+from ..locks import lock_campaign
+from ..workers.imports import ImportFileInvalid, read_rows
+from ..workers.registry import worker_nik
+
+#: Columns of the file BPJS needs for collective (kolektif) BPU registration.
+EXPORT_COLUMNS = ("nik", "full_name", "birth_date", "sex", "occupation", "regency_code", "regency_name",
+                  "kpj", "first_month", "last_month", "months", "amount_idr")
+#: Columns of BPJS's acknowledgement file.
+ACK_COLUMNS = ("nik", "kpj", "status", "reason")
+_ACCEPTED = {"accepted", "diterima", "terima", "ok", "sukses"}
+_REJECTED = {"rejected", "ditolak", "tolak", "gagal"}
+_CHUNK = 500
+
+
+class BatchEmpty(ValueError):
+    """No funded months in the period are waiting to be sent."""
+
+
+class BatchStateInvalid(ValueError):
+    """The batch is not in a state that allows what was asked."""
+
+
+@dataclass
+class AckRow:
+    line: int
+    worker_id: int
+    accepted: bool
+    kpj: str | None
+    reason: str
+
+
+@dataclass
+class AckReport:
+    rows: int = 0
+    months_accepted: int = 0
+    months_rejected: int = 0
+    returned_idr: int = 0
+    #: Workers whose answer was recorded by an earlier upload.
+    already: int = 0
+    #: (line, reason) of rows that cannot be applied.
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    applied: bool = False
+
+
+def _pending_months(campaign: Campaign, first_month: int, last_month: int):
+    """Conditions for funded months of the period that no batch has taken."""
+    return (CoverageMonth.campaign_id == campaign.id, CoverageMonth.state == CoverageState.funded,
+            CoverageMonth.batch_id.is_(None), CoverageMonth.month.between(first_month, last_month))
+
+
+def waiting_to_send(campaign: Campaign, first_month: int, last_month: int) -> tuple[int, int, int]:
+    """Return (workers, months, amount) of funded months of the period not yet sent."""
+    workers, months, amount = db.session.execute(
+        sa.select(sa.func.count(sa.distinct(CoverageMonth.worker_id)), sa.func.count(),
+                  sa.func.coalesce(sa.func.sum(CoverageMonth.premium_idr), 0))
+        .where(*_pending_months(campaign, first_month, last_month))).one()
+    return workers, months, int(amount)
+
+
+def create_batch(campaign: Campaign, first_month: int, last_month: int, *, user: User | None) -> RemittanceBatch:
+    """Put the period's unsent funded months in a new batch and book them as remitted."""
+    if first_month > last_month:
+        raise BatchEmpty("the period ends before it starts")
+    lock_campaign(campaign.id)
+    by_designation = dict(db.session.execute(
+        sa.select(CoverageMonth.designation, sa.func.sum(CoverageMonth.premium_idr))
+        .where(*_pending_months(campaign, first_month, last_month))
+        .group_by(CoverageMonth.designation)).all())
+    if not by_designation:
+        raise BatchEmpty("no funded months of this period are waiting to be sent to BPJS")
+    workers, months, amount = waiting_to_send(campaign, first_month, last_month)
+    batch = RemittanceBatch(campaign_id=campaign.id, first_month=first_month, last_month=last_month,
+                            workers=workers, months=months, amount_idr=amount,
+                            created_by_id=user.id if user else None)
+    db.session.add(batch)
+    db.session.flush()
+    db.session.execute(
+        sa.update(CoverageMonth).where(*_pending_months(campaign, first_month, last_month))
+        .values(batch_id=batch.id, state=CoverageState.remitted)
+        .execution_options(synchronize_session=False))
+    ledger.post_entry(
+        campaign.id, "remittance",
+        [line for designation, total in by_designation.items()
+         for line in ((Account.allocated, designation, -int(total)), (Account.remitted, designation, int(total)))],
+        memo=f"remittance batch {batch.id}: {workers} workers, {months} months")
+    audit.record_action("remittance.create", user=user, campaign=campaign, subject=f"batch {batch.id}",
+                        detail=f"{workers} workers, {months} months, {rupiah(amount)}")
+    return batch
+
+
+def cancel_batch(batch: RemittanceBatch, *, user: User | None) -> None:
+    """Withdraw a batch whose transfer is not recorded; its months become funded and unsent again."""
+    if batch.state != BatchState.created:
+        raise BatchStateInvalid("only a batch whose transfer is not recorded can be cancelled")
+    lock_campaign(batch.campaign_id)
+    by_designation = dict(db.session.execute(
+        sa.select(CoverageMonth.designation, sa.func.sum(CoverageMonth.premium_idr))
+        .where(CoverageMonth.batch_id == batch.id, CoverageMonth.state == CoverageState.remitted)
+        .group_by(CoverageMonth.designation)).all())
+    db.session.execute(
+        sa.update(CoverageMonth).where(CoverageMonth.batch_id == batch.id,
+                                       CoverageMonth.state == CoverageState.remitted)
+        .values(batch_id=None, state=CoverageState.funded)
+        .execution_options(synchronize_session=False))
+    ledger.post_entry(
+        batch.campaign_id, "remittance_cancelled",
+        [line for designation, total in by_designation.items()
+         for line in ((Account.remitted, designation, -int(total)), (Account.allocated, designation, int(total)))],
+        memo=f"remittance batch {batch.id} cancelled")
+    batch.state = BatchState.cancelled
+    db.session.flush()
+    audit.record_action("remittance.cancel", user=user, campaign=batch.campaign, subject=f"batch {batch.id}")
+
+
+def export_rows(batch: RemittanceBatch):
+    """Yield the batch file's rows, one per worker, with full NIKs."""
+    per_worker = db.session.execute(
+        sa.select(CoverageMonth.worker_id, sa.func.min(CoverageMonth.month), sa.func.max(CoverageMonth.month),
+                  sa.func.count(), sa.func.sum(CoverageMonth.premium_idr))
+        .where(CoverageMonth.batch_id == batch.id)
+        .group_by(CoverageMonth.worker_id).order_by(CoverageMonth.worker_id)).all()
+    for start in range(0, len(per_worker), _CHUNK):
+        chunk = per_worker[start:start + _CHUNK]
+        workers = {w.id: w for w in db.session.scalars(
+            sa.select(Worker).where(Worker.id.in_([row[0] for row in chunk])))}
+        for worker_id, first, last, months, amount in chunk:
+            worker = workers[worker_id]
+            yield (worker_nik(worker), worker.full_name, worker.birth_date.isoformat(), worker.sex.value,
+                   worker.occupation, worker.regency_code, regency_name(worker.regency_code), worker.kpj or "",
+                   month_code(first), month_code(last), months, int(amount))
+
+
+def export_batch(batch: RemittanceBatch, *, user: User | None) -> str:
+    """Return the batch file for BPJS as CSV and log the download (it holds full NIKs)."""
+    if batch.state == BatchState.cancelled:
+        raise BatchStateInvalid("this batch was cancelled")
+    text = write_csv(EXPORT_COLUMNS, export_rows(batch))
+    audit.record_action("remittance.export", user=user, campaign=batch.campaign, subject=f"batch {batch.id}",
+                        detail=f"{batch.workers} workers with full NIK")
+    return text
+
+
+def record_transfer(batch: RemittanceBatch, reference: str, *, transferred_on: dt.date,
+                    user: User | None) -> None:
+    """Record the bank transfer that paid BPJS for the batch."""
+    reference = " ".join(reference.split())
+    if not reference:
+        raise BatchStateInvalid("give the transfer reference")
+    if batch.state == BatchState.cancelled:
+        raise BatchStateInvalid("this batch was cancelled")
+    before = batch.transfer_reference
+    batch.transfer_reference = reference[:120]
+    batch.transferred_on = transferred_on
+    if batch.state == BatchState.created:
+        batch.state = BatchState.sent
+    db.session.flush()
+    audit.record_action("remittance.transfer", user=user, campaign=batch.campaign, subject=f"batch {batch.id}",
+                        detail=f"reference {reference} on {transferred_on.isoformat()}"
+                               + (f" (was {before})" if before and before != reference else ""))
+
+
+def _check_ack_rows(batch: RemittanceBatch, rows, report: AckReport) -> list[AckRow]:
+    """Match every answer to a worker of the batch; collect the rows that cannot be applied."""
+    box = vault()
+    in_batch = {nik_hash: (worker_id, kpj) for worker_id, nik_hash, kpj in db.session.execute(
+        sa.select(Worker.id, Worker.nik_hash, Worker.kpj)
+        .where(Worker.id.in_(sa.select(CoverageMonth.worker_id).where(CoverageMonth.batch_id == batch.id))))}
+    states: dict[int, set[CoverageState]] = defaultdict(set)
+    for worker_id, state in db.session.execute(
+            sa.select(CoverageMonth.worker_id, CoverageMonth.state).where(CoverageMonth.batch_id == batch.id)
+            .distinct()):
+        states[worker_id].add(state)
+    seen_nik: dict[int, int] = {}
+    seen_kpj: dict[str, int] = {}
+    checked = []
+    for line, raw in rows:
+        nik = stdnum_nik.compact(raw.get("nik") or "")
+        status = (raw.get("status") or "").strip().lower()
+        kpj = re.sub(r"[\s.\-]", "", raw.get("kpj") or "") or None
+        reason = " ".join((raw.get("reason") or "").split())
+        found = in_batch.get(box.lookup_hash(nik)) if nik else None
+        if found is None:
+            report.errors.append((line, "nik: not in this batch"))
+            continue
+        worker_id, current_kpj = found
+        if worker_id in seen_nik:
+            report.errors.append((line, f"nik: duplicate of line {seen_nik[worker_id]}"))
+            continue
+        seen_nik[worker_id] = line
+        if status not in _ACCEPTED | _REJECTED:
+            report.errors.append((line, "status: use accepted/diterima or rejected/ditolak"))
+            continue
+        accepted = status in _ACCEPTED
+        if accepted:
+            if kpj is None or not re.fullmatch(r"\d{11}", kpj):
+                report.errors.append((line, "kpj: an accepted worker needs the 11-digit KPJ"))
+                continue
+            if kpj in seen_kpj:
+                report.errors.append((line, f"kpj: also given on line {seen_kpj[kpj]}"))
+                continue
+            seen_kpj[kpj] = line
+            owner = db.session.scalar(sa.select(Worker.id).where(Worker.kpj == kpj))
+            if owner is not None and owner != worker_id:
+                report.errors.append((line, "kpj: already belongs to another worker"))
+                continue
+        answered = states[worker_id] - {CoverageState.remitted}
+        if answered and CoverageState.remitted not in states[worker_id]:
+            wanted = CoverageState.accepted if accepted else CoverageState.rejected
+            if answered == {wanted}:
+                report.already += 1
+            else:
+                report.errors.append(
+                    (line, f"status: already recorded as {', '.join(sorted(s.value for s in answered))}"))
+            continue
+        checked.append(AckRow(line, worker_id, accepted, kpj if accepted else None,
+                              reason or "rejected by BPJS (no reason given)"))
+    return checked
+
+
+def acknowledge_batch(batch: RemittanceBatch, data: bytes | str, *, user: User | None,
+                      skip_invalid: bool = False) -> AckReport:
+    """Apply BPJS's answers for a batch; with a bad row, apply nothing unless ``skip_invalid``."""
+    if batch.state not in (BatchState.sent, BatchState.reconciled):
+        raise BatchStateInvalid("record the transfer to BPJS before its acknowledgement")
+    rows = read_rows(data, ACK_COLUMNS)
+    report = AckReport(rows=len(rows))
+    checked = _check_ack_rows(batch, rows, report)
+    if report.errors and not skip_invalid:
+        return report
+    lock_campaign(batch.campaign_id)
+    accepted = [row for row in checked if row.accepted]
+    rejected = [row for row in checked if not row.accepted]
+    for start in range(0, len(accepted), _CHUNK):
+        chunk = accepted[start:start + _CHUNK]
+        report.months_accepted += db.session.execute(
+            sa.update(CoverageMonth)
+            .where(CoverageMonth.batch_id == batch.id, CoverageMonth.state == CoverageState.remitted,
+                   CoverageMonth.worker_id.in_([row.worker_id for row in chunk]))
+            .values(state=CoverageState.accepted).execution_options(synchronize_session=False)).rowcount
+    if accepted:
+        db.session.execute(sa.update(Worker), [{"id": row.worker_id, "kpj": row.kpj} for row in accepted])
+    returned: dict[Designation, int] = defaultdict(int)
+    for start in range(0, len(rejected), _CHUNK):
+        ids = [row.worker_id for row in rejected[start:start + _CHUNK]]
+        conditions = (CoverageMonth.batch_id == batch.id, CoverageMonth.state == CoverageState.remitted,
+                      CoverageMonth.worker_id.in_(ids))
+        for designation, total in db.session.execute(
+                sa.select(CoverageMonth.designation, sa.func.sum(CoverageMonth.premium_idr))
+                .where(*conditions).group_by(CoverageMonth.designation)):
+            returned[designation] += int(total)
+        report.months_rejected += db.session.execute(
+            sa.update(CoverageMonth).where(*conditions)
+            .values(state=CoverageState.rejected).execution_options(synchronize_session=False)).rowcount
+    if rejected:
+        db.session.execute(sa.update(Worker),
+                           [{"id": row.worker_id, "flag_reason": row.reason[:300]} for row in rejected])
+    ledger.post_entry(
+        batch.campaign_id, "remittance_rejected",
+        [line for designation, total in returned.items()
+         for line in ((Account.remitted, designation, -total), (Account.pool, designation, total))],
+        memo=f"BPJS rejected {len(rejected)} workers of batch {batch.id}")
+    report.returned_idr = sum(returned.values())
+    report.applied = True
+    # The bulk updates bypassed the identity map: reload whatever was loaded.
+    db.session.expire_all()
+    db.session.add(Acknowledgement(batch_id=batch.id, rows=report.rows, months_accepted=report.months_accepted,
+                                   months_rejected=report.months_rejected, returned_idr=report.returned_idr,
+                                   uploaded_by_id=user.id if user else None))
+    still_waiting = db.session.scalar(sa.select(sa.func.count()).select_from(CoverageMonth).where(
+        CoverageMonth.batch_id == batch.id, CoverageMonth.state == CoverageState.remitted))
+    if not still_waiting:
+        batch.state = BatchState.reconciled
+    db.session.flush()
+    audit.record_action(
+        "remittance.acknowledge", user=user, campaign=batch.campaign, subject=f"batch {batch.id}",
+        detail=f"{report.rows} rows: {report.months_accepted} months accepted, {report.months_rejected} "
+               f"rejected ({rupiah(report.returned_idr)} back to the pool), {report.already} already recorded, "
+               f"{len(report.errors)} skipped")
+    return report
+
+
+def batch_summary(batch: RemittanceBatch) -> dict[str, int]:
+    """Return how many of the batch's workers are waiting, accepted and rejected."""
+    counts = dict(db.session.execute(
+        sa.select(CoverageMonth.state, sa.func.count(sa.distinct(CoverageMonth.worker_id)))
+        .where(CoverageMonth.batch_id == batch.id).group_by(CoverageMonth.state)).all())
+    return {state.value: counts.get(state, 0) for state in
+            (CoverageState.remitted, CoverageState.accepted, CoverageState.rejected)}
+
+
+__all__ = ["BatchEmpty", "BatchStateInvalid", "ImportFileInvalid", "acknowledge_batch", "cancel_batch",
+           "create_batch", "export_batch", "record_transfer"]
+
+
+def current_period(today: dt.date | None = None) -> tuple[int, int]:
+    """Return the default remittance period: this month through the next eleven."""
+    month = current_month(today)
+    return month, month + 11
