@@ -31,12 +31,12 @@ from .services.money.donations import (
     start_payment,
 )
 from .services.remittance.batches import (
+    BatchEmpty,
     acknowledge_batch,
     create_batch,
     record_transfer,
 )
 from .services.workers.registry import WorkerDetails, worker_nik, worker_row
-
 
 DEMO_SLUG = "gn-lingkaran-2018"
 
@@ -149,7 +149,7 @@ def _remit(campaign, manager: User) -> None:
     month = current_month()
     try:
         batch = create_batch(campaign, month, month + campaign.term_months - 1, user=manager)
-    except ValueError:  # nothing funded (a demo with no workers)
+    except BatchEmpty:  # nothing funded (a demo with no workers)
         return
     record_transfer(batch, "DEMO-TRANSFER-BPJS-001", transferred_on=dt.date.today(), user=manager)
     workers = db.session.scalars(

@@ -148,9 +148,9 @@ def test_import_workers_with_bad_rows_imports_nothing(runner, make, tmp_path):
     result = invoke(runner, "import-workers", "riau", path)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert lines[0].startswith(f"{path}:3: nik: not a valid NIK")
-    assert lines[1] == f"{path}:4: nik: already registered"
-    assert lines[2] == f"{path}:5: nik: duplicate of line 2"
+    assert lines[0].startswith(f"{path}:3: NIK: bukan NIK yang sah")
+    assert lines[1] == f"{path}:4: NIK: sudah terdaftar"
+    assert lines[2] == f"{path}:5: NIK: sama dengan baris 2"
     assert "3 of 5 rows are invalid; nothing was imported" in result.stderr
     assert "Imported" not in result.stdout
     assert count(Worker) == before == 1
@@ -163,7 +163,7 @@ def test_import_workers_skip_invalid_writes_the_rejected(runner, make, tmp_path)
     result = invoke(runner, "import-workers", "riau", path, "--skip-invalid")
     assert result.exit_code == 0, result.output
     assert "Imported 2 of 5 workers (verified) into riau." in result.stdout
-    assert f"{path}:3: nik" in result.stderr
+    assert f"{path}:3: NIK" in result.stderr
     assert count(Worker) == 3
     assert all(find_worker_by_nik(row["nik"]) for row in good)
     rejected_path = tmp_path / "register.csv.rejected.csv"
@@ -171,7 +171,7 @@ def test_import_workers_skip_invalid_writes_the_rejected(runner, make, tmp_path)
     with open(rejected_path, newline="", encoding="utf-8") as fh:
         rejected = list(csv.DictReader(fh))
     assert [(r["line"], r["reason"]) for r in rejected][1:] == [
-        ("4", "nik: already registered"), ("5", "nik: duplicate of line 2")]
+        ("4", "NIK: sudah terdaftar"), ("5", "NIK: sama dengan baris 2")]
     assert rejected[2]["full_name"] == "Dua Kali"
 
 
@@ -194,7 +194,7 @@ def test_import_workers_refuses_an_unreadable_file(runner, make, tmp_path):
     path.write_text("nik,full_name\n")
     result = invoke(runner, "import-workers", "riau", str(path))
     assert result.exit_code == 1
-    assert "lacks birth_date, sex" in result.stderr
+    assert "tidak memuat birth_date, sex" in result.stderr
 
 
 def test_import_workers_unknown_campaign(runner, make, tmp_path):

@@ -63,7 +63,7 @@ def test_campaign_from_upload_to_bpjs_acknowledgement(app, client, make, runner)
     link = next(part.split('"')[0] for part in text.split('href="') if "/workers/rejected/" in part.split('"')[0])
     rejected = list(csv.DictReader(io.StringIO(client.get(link).get_data(as_text=True).lstrip("\ufeff"))))
     assert [int(r["line"]) for r in rejected] == [102, 103, 104, 105, 106]
-    assert "duplicate of line 9" in rejected[3]["reason"]
+    assert rejected[3]["reason"] == "NIK: sama dengan baris 9"
     assert db.session.scalar(sa.select(AuditEvent.user_id).where(AuditEvent.action == "worker.rejected_rows")) \
         == verifier.id
 

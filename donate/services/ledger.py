@@ -18,11 +18,12 @@ from ..models import (
     Payment,
     Posting,
 )
+from .errors import DomainError
 
 Line = tuple[Account, Designation, int]
 
 
-class UnbalancedEntry(ValueError):
+class UnbalancedEntry(DomainError):
     """A journal entry whose postings do not sum to zero."""
 
 

@@ -76,7 +76,7 @@ def test_registering_and_rejecting_by_form(app, client, make):
     login(client, verifier)
     row = make.csv_row()
     bad = client.post("/manage/campaigns/test-campaign/workers/new", data={**row, "nik": "1234567890123456"})
-    assert bad.status_code == 200 and "not a valid NIK" in bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "bukan NIK yang sah" in bad.get_data(as_text=True)
     good = client.post("/manage/campaigns/test-campaign/workers/new",
                        data={**row, "mustahik": "y", "consent": "y"})
     assert good.status_code == 302
@@ -101,7 +101,7 @@ def test_refund_refused_is_explained(app, client, make):
     login(client, manager)
     page = client.post(f"/manage/campaigns/test-campaign/gifts/{gift.payments[0].id}/refund",
                        data={"amount_idr": "", "reason": "donor asked"})
-    assert page.status_code == 200 and "sent to BPJS" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "sudah dikirim ke BPJS" in page.get_data(as_text=True)
 
 
 def test_dashboard_exports_and_audit_scope(app, client, make):
@@ -175,7 +175,7 @@ def test_rejected_rows_expire_after_a_week(app, client, make):
     db.session.commit()
     login(client, verifier)
     url = f"/manage/campaigns/test-campaign/workers/rejected/{upload.rejected_token}.csv"
-    assert "nik: not a valid NIK" in client.get(url).get_data(as_text=True)
+    assert "NIK: bukan NIK yang sah" in client.get(url).get_data(as_text=True)
     stored = db.session.scalars(sa.select(RejectedRowsFile)).one()
     stored.created_at -= dt.timedelta(days=8)
     db.session.commit()

@@ -6,11 +6,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ...extensions import db
 from ...models import Donation, Role, Subscription, User
+from ..errors import DomainError
 
 MIN_PASSWORD_LENGTH = 8
 
 
-class AccountRefused(ValueError):
+class AccountRefused(DomainError):
     """The account cannot be created as asked (the message says why)."""
 
 
@@ -36,7 +37,7 @@ RESET_TOKEN_MINUTES = 60
 CONFIRM_TOKEN_DAYS = 7
 
 
-class InvalidToken(ValueError):
+class InvalidToken(DomainError):
     """A reset or confirmation link that is forged, expired or already used."""
 
 

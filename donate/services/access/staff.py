@@ -9,13 +9,14 @@ from ...models import (
     User,
     campaign_staff,
 )
+from ..errors import DomainError
 from . import audit
 
 #: Roles that may enter ``/manage`` at all.
 STAFF_ROLES = (Role.verifier, Role.manager, Role.admin)
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(DomainError):
     """A user asked for something their role or assignments do not allow."""
 
 

@@ -12,6 +12,7 @@ from ...extensions import db
 from ...models import Campaign, CampaignRegion, CampaignStatus, Designation, User
 from ...regions import regency
 from ..access import audit
+from ..errors import DomainError, FieldError
 
 #: Which status each status may move to.
 STATUS_TRANSITIONS = {
@@ -23,16 +24,11 @@ STATUS_TRANSITIONS = {
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-class CampaignInvalid(ValueError):
+class CampaignInvalid(FieldError):
     """Campaign settings that break a rule; ``field`` names the field at fault."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
-
-class StatusChangeRefused(ValueError):
+class StatusChangeRefused(DomainError):
     """A campaign asked to move to a status its current status does not lead to."""
 
 

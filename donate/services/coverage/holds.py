@@ -9,11 +9,12 @@ from ...extensions import db
 from ...models import Donation, Hold, Worker
 from ...models.base import utcnow
 from ...months import current_month
+from ..errors import DomainError
 from ..locks import lock_worker
 from .allocation import is_fundable, next_fundable_month
 
 
-class WorkerUnavailable(Exception):
+class WorkerUnavailable(DomainError):
     """The worker cannot be sponsored now (held by another donor, or not eligible)."""
 
 

@@ -28,6 +28,7 @@ from ...models import (
     Worker,
 )
 from ...months import current_month, month_end, month_start
+from ..errors import FieldError
 from ..workers.registry import find_worker_by_nik
 from .allocation import ARREARS_MONTHS
 from .rates import base_premium
@@ -39,13 +40,8 @@ _NOBODY = "\0nobody"
 _KPJ = re.compile(r"^\d{11}$")
 
 
-class StatusQueryInvalid(ValueError):
+class StatusQueryInvalid(FieldError):
     """A status query that is malformed (not a valid NIK, KPJ or date); ``field`` names the field."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 @dataclass

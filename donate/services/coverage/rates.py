@@ -5,9 +5,10 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import PremiumRate
 from ...months import month_start
+from ..errors import DomainError
 
 
-class NoRateInForce(LookupError):
+class NoRateInForce(DomainError):
     """No premium rate schedule row covers the month asked for."""
 
 

@@ -22,13 +22,14 @@ from ...models import (
     User,
 )
 from ...models.base import utcnow
+from ..errors import DomainError
 from ..money.subscriptions import cancel_subscription
 
 #: Domain of the addresses given to erased accounts; ``.invalid`` never delivers mail.
 ERASED_DOMAIN = "erased.invalid"
 
 
-class ErasureRefused(ValueError):
+class ErasureRefused(DomainError):
     """An account that cannot erase itself (staff accounts are closed by an administrator)."""
 
 

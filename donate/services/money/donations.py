@@ -24,6 +24,7 @@ from .. import ledger
 from ..access import audit
 from ..coverage.allocation import fund_new_workers, fund_sponsorship
 from ..coverage.holds import release_hold
+from ..errors import DomainError
 
 #: Months a named sponsorship can buy at once (premiums are paid in advance for these).
 SPONSOR_MONTHS = (1, 3, 6, 12)
@@ -31,11 +32,11 @@ SPONSOR_MONTHS = (1, 3, 6, 12)
 MANUAL_PROVIDER = "manual"
 
 
-class DonationRefused(ValueError):
+class DonationRefused(DomainError):
     """A gift that cannot be accepted as asked (the message says why)."""
 
 
-class InvalidTransition(ValueError):
+class InvalidTransition(DomainError):
     """A payment asked to move to a state its current state does not lead to."""
 
 

@@ -7,6 +7,7 @@ from ...extensions import db
 from ...models import RECEIVED_STATES, Payment, PaymentState, ProcessedEvent
 from ...models.base import utcnow
 from ...payments.base import ProviderEvent
+from ..errors import DomainError
 from ..locks import claim_once
 from . import subscriptions
 from .donations import InvalidTransition, confirm_payment, fail_payment
@@ -14,7 +15,7 @@ from .receipts import issue_receipt
 from .refunds import RefundRefused, close_dispute, dispute_payment, refund_payment
 
 
-class EventTooEarly(Exception):
+class EventTooEarly(DomainError):
     """An event about a payment we cannot act on yet (a refund before the payment); the provider should retry."""
 
 

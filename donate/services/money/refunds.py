@@ -3,10 +3,12 @@
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 
 from ... import payments
 from ...extensions import db
 from ...formatting import rupiah
+from ...labels import label
 from ...models import (
     Account,
     Allocation,
@@ -23,11 +25,12 @@ from ...models import (
 from ...months import current_month
 from .. import ledger
 from ..access import audit
+from ..errors import DomainError, Rupiah
 from ..locks import lock_campaign
 from .donations import MANUAL_PROVIDER, transition
 
 
-class RefundRefused(ValueError):
+class RefundRefused(DomainError):
     """A refund larger than what was paid or than the pool can give back."""
 
 
@@ -44,11 +47,12 @@ def refund_payment(payment: Payment, amount_idr: int | None = None, *,
     lock_campaign(donation.campaign_id)
     db.session.refresh(payment)
     if payment.state not in (PaymentState.paid, PaymentState.disputed):
-        raise RefundRefused(f"only a paid payment can be refunded (this one is {payment.state.value})")
+        raise RefundRefused(lazy_gettext("only a paid payment can be refunded (this one is %(state)s)"),
+                            state=label(payment.state))
     remaining = payment.amount_idr - payment.refunded_idr
     amount_idr = remaining if amount_idr is None else amount_idr
     if not 0 < amount_idr <= remaining:
-        raise RefundRefused(f"a refund must be between Rp 1 and Rp {remaining}")
+        raise RefundRefused(lazy_gettext("a refund must be between Rp 1 and %(remaining)s"), remaining=Rupiah(remaining))
     pool = ledger.balance(donation.campaign_id, Account.pool, donation.designation)
     if pool < amount_idr:
         months = _unremitted_months(donation, today=today)
@@ -56,9 +60,8 @@ def refund_payment(payment: Payment, amount_idr: int | None = None, *,
         available = pool + sum(month.premium_idr for month in months)
         if available < amount_idr:
             raise RefundRefused(
-                f"only {rupiah(available)} can be refunded now: the rest of this gift has been sent to BPJS "
-                "or already pays other workers' premiums"
-            )
+                lazy_gettext("only %(available)s can be refunded now: the rest of this gift has been sent to BPJS "
+                   "or already pays other workers' premiums"), available=Rupiah(available))
         pool += _release_unremitted(donation, amount_idr - pool, today=today, months=months)
     ledger.post_entry(
         donation.campaign_id, "refund",
@@ -173,15 +176,15 @@ def refund_gift(payment: Payment, amount_idr: int | None, *, user: User, reason:
 
     if payment.state == PaymentState.disputed:
         # The card network already took the disputed money back; refunding it too would pay twice.
-        raise RefundRefused("this gift is disputed: the card network settles it; answer the dispute "
-                            "at the payment provider instead of refunding")
+        raise RefundRefused(lazy_gettext("this gift is disputed: the card network settles it; answer the dispute "
+                               "at the payment provider instead of refunding"))
     refunded = refund_payment(payment, amount_idr)
     if payment.provider != MANUAL_PROVIDER:
         try:
             gateway = payments.provider(payment.provider)
         except KeyError:
-            raise RefundRefused(f"the {payment.provider} provider is not configured here; "
-                                "refund it where it was paid") from None
+            raise RefundRefused(lazy_gettext("the %(provider)s provider is not configured here; refund it where it was paid"),
+                                provider=payment.provider) from None
         gateway.refund(payment, refunded)
     donation = payment.donation
     audit.record_action("payment.refund", user=user, campaign=donation.campaign, subject=f"payment {payment.id}",

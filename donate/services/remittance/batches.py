@@ -37,6 +37,7 @@ from ...regions import regency_name
 from .. import ledger
 from ..access import audit
 from ..csvfiles import write_csv
+from ..errors import DomainError
 from ..locks import lock_campaign
 from ..workers.imports import ImportFileInvalid, read_rows
 from ..workers.registry import worker_nik
@@ -51,11 +52,11 @@ _REJECTED = {"rejected", "ditolak", "tolak", "gagal"}
 _CHUNK = 500
 
 
-class BatchEmpty(ValueError):
+class BatchEmpty(DomainError):
     """No funded months in the period are waiting to be sent."""
 
 
-class BatchStateInvalid(ValueError):
+class BatchStateInvalid(DomainError):
     """The batch is not in a state that allows what was asked."""
 
 

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 
 from ...crypto import vault
 from ...extensions import db
@@ -18,6 +19,7 @@ from ...models import (
 )
 from ...models.base import utcnow
 from ..access import audit
+from ..errors import DomainError
 from .registry import WorkerInvalid, check_worker, worker_row
 
 #: The columns of the worker CSV (DESIGN "Worker CSV").
@@ -26,14 +28,15 @@ COLUMNS = ("nik", "full_name", "birth_date", "sex", "phone", "occupation", "rege
 _CHUNK = 5000
 
 
-class ImportFileInvalid(ValueError):
+class ImportFileInvalid(DomainError):
     """The file as a whole cannot be read (encoding, header)."""
 
 
 @dataclass
 class RejectedRow:
     line: int
-    reason: str
+    #: What is wrong with the row, the field first; ``str()`` says it in the current locale.
+    reason: WorkerInvalid
     row: dict[str, str]
 
 
@@ -55,7 +58,7 @@ def read_rows(data: bytes | str, columns: tuple[str, ...] = COLUMNS) -> list[tup
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise ImportFileInvalid(f"the file is not UTF-8 (byte {exc.start})") from None
+            raise ImportFileInvalid(lazy_gettext("the file is not UTF-8 (byte %(byte)s)"), byte=exc.start) from None
     data = data.removeprefix("\ufeff")
     first_line = data.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
@@ -63,7 +66,7 @@ def read_rows(data: bytes | str, columns: tuple[str, ...] = COLUMNS) -> list[tup
     header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
     missing = [c for c in columns if c not in header]
     if missing:
-        raise ImportFileInvalid(f"line 1: the header lacks {', '.join(missing)}")
+        raise ImportFileInvalid(lazy_gettext("line 1: the header lacks %(columns)s"), columns=", ".join(missing))
     reader.fieldnames = header
     rows = []
     for row in reader:
@@ -86,11 +89,12 @@ def import_workers(campaign: Campaign, data: bytes | str, *, verified: bool = Tr
         try:
             details = check_worker(raw)
         except WorkerInvalid as exc:
-            report.rejected.append(RejectedRow(line, f"{exc.field}: {exc.message}", raw))
+            report.rejected.append(RejectedRow(line, exc, raw))
             continue
         if details.nik in first_line_of:
             report.rejected.append(
-                RejectedRow(line, f"nik: duplicate of line {first_line_of[details.nik]}", raw))
+                RejectedRow(line, WorkerInvalid("nik", lazy_gettext("duplicate of line %(line)s"),
+                                                line=first_line_of[details.nik]), raw))
             continue
         first_line_of[details.nik] = line
         good.append((line, raw, details, box.lookup_hash(details.nik)))
@@ -99,7 +103,7 @@ def import_workers(campaign: Campaign, data: bytes | str, *, verified: bool = Tr
     kept = []
     for line, raw, details, nik_hash in good:
         if nik_hash in registered:
-            report.rejected.append(RejectedRow(line, "nik: already registered", raw))
+            report.rejected.append(RejectedRow(line, WorkerInvalid("nik", lazy_gettext("already registered")), raw))
         else:
             kept.append(details)
     report.rejected.sort(key=lambda r: r.line)
@@ -132,7 +136,7 @@ def write_rejected(report: ImportReport, stream) -> None:
     writer = csv.writer(stream)
     writer.writerow(("line", "reason", *COLUMNS))
     for rejected in report.rejected:
-        writer.writerow((rejected.line, rejected.reason, *(rejected.row.get(c, "") for c in COLUMNS)))
+        writer.writerow((rejected.line, str(rejected.reason), *(rejected.row.get(c, "") for c in COLUMNS)))
 
 
 #: Days the rejected rows of a browser upload stay downloadable.

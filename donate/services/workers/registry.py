@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 from stdnum.exceptions import (
     InvalidComponent,
     InvalidFormat,
@@ -30,6 +31,7 @@ from ...models import (
 from ...models.base import utcnow
 from ...regions import regency, regency_name
 from ..access import audit
+from ..errors import DomainError, FieldError
 
 #: Declared income assumed when none is given: the lowest BPU bracket.
 DEFAULT_INCOME_IDR = 1_000_000
@@ -42,13 +44,14 @@ _PHONE = re.compile(r"\+?\d{8,15}")
 _COMPACT_NIK = re.compile(r"[0-9]{16}")
 
 
-class WorkerInvalid(ValueError):
+class WorkerInvalid(FieldError):
     """A worker's details break a rule; ``field`` names the field at fault."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+    fields = {
+        "nik": lazy_gettext("NIK"), "full_name": lazy_gettext("full name"), "birth_date": lazy_gettext("birth date"), "sex": lazy_gettext("sex"),
+        "phone": lazy_gettext("phone"), "occupation": lazy_gettext("occupation"), "regency_code": lazy_gettext("regency code"),
+        "monthly_income_idr": lazy_gettext("monthly income"), "mustahik": lazy_gettext("mustahik"), "consent": lazy_gettext("consent"),
+    }
 
 
 @dataclass
@@ -109,45 +112,46 @@ def check_worker(raw: dict[str, str]) -> WorkerDetails:
     try:
         validate_nik(nik)
     except ValidationError:
-        raise WorkerInvalid("nik", "not a valid NIK (16 digits with a known region and birth date)") from None
+        raise WorkerInvalid("nik", lazy_gettext("not a valid NIK (16 digits with a known region and birth date)")) from None
     full_name = " ".join((raw.get("full_name") or "").split())
     if not full_name:
-        raise WorkerInvalid("full_name", "the name as on the KTP is required")
+        raise WorkerInvalid("full_name", lazy_gettext("the name as on the KTP is required"))
     if len(full_name) > 200:
-        raise WorkerInvalid("full_name", "longer than 200 characters")
+        raise WorkerInvalid("full_name", lazy_gettext("longer than 200 characters"))
     try:
         birth_date = dt.date.fromisoformat((raw.get("birth_date") or "").strip())
     except ValueError:
-        raise WorkerInvalid("birth_date", "use the form YYYY-MM-DD") from None
+        raise WorkerInvalid("birth_date", lazy_gettext("use the form YYYY-MM-DD")) from None
     sex_code = (raw.get("sex") or "").strip().upper()
     if sex_code not in ("L", "P"):
-        raise WorkerInvalid("sex", "use L (laki-laki) or P (perempuan)")
+        raise WorkerInvalid("sex", lazy_gettext("use L (laki-laki) or P (perempuan)"))
     sex = Sex(sex_code)
     day = int(nik[6:8])
     if (sex == Sex.female) != (day > 40):
-        raise WorkerInvalid("sex", "does not agree with the NIK (women have 40 added to the birth day)")
+        raise WorkerInvalid("sex", lazy_gettext("does not agree with the NIK (women have 40 added to the birth day)"))
     if (birth_date.day, birth_date.month, birth_date.year % 100) != (day % 40, int(nik[8:10]), int(nik[10:12])):
-        raise WorkerInvalid("birth_date", "does not agree with the birth date inside the NIK")
+        raise WorkerInvalid("birth_date", lazy_gettext("does not agree with the birth date inside the NIK"))
     if birth_date > dt.date.today():
-        raise WorkerInvalid("birth_date", "is in the future")
+        raise WorkerInvalid("birth_date", lazy_gettext("is in the future"))
     phone = _PHONE_NOISE.sub("", raw.get("phone") or "") or None
     if phone is not None and not _PHONE.fullmatch(phone):
-        raise WorkerInvalid("phone", "use 8 to 15 digits, optionally starting with +")
+        raise WorkerInvalid("phone", lazy_gettext("use 8 to 15 digits, optionally starting with +"))
     occupation = " ".join((raw.get("occupation") or "").split()).lower()
     if not occupation:
-        raise WorkerInvalid("occupation", "is required (e.g. ojek, pedagang, nelayan)")
+        raise WorkerInvalid("occupation", lazy_gettext("is required (e.g. ojek, pedagang, nelayan)"))
     if len(occupation) > 80:
-        raise WorkerInvalid("occupation", "longer than 80 characters")
+        raise WorkerInvalid("occupation", lazy_gettext("longer than 80 characters"))
     regency_code = (raw.get("regency_code") or "").strip()
     if regency(regency_code) is None:
-        raise WorkerInvalid("regency_code", f"unknown regency code {regency_code!r} (4 digits, e.g. 1471)")
+        raise WorkerInvalid("regency_code", lazy_gettext("unknown regency code %(code)s (4 digits, e.g. 1471)"),
+                            code=repr(regency_code))
     income_text = (raw.get("monthly_income_idr") or "").strip()
     if not income_text:
         income = DEFAULT_INCOME_IDR
     elif _INCOME.match(income_text):
         income = int(re.sub(r"[.,]", "", income_text))
     else:
-        raise WorkerInvalid("monthly_income_idr", "use whole rupiah, e.g. 1500000")
+        raise WorkerInvalid("monthly_income_idr", lazy_gettext("use whole rupiah, e.g. 1500000"))
     return WorkerDetails(
         nik=nik, full_name=full_name, birth_date=birth_date, sex=sex, phone=phone,
         occupation=occupation, regency_code=regency_code, monthly_income_idr=income,
@@ -161,7 +165,7 @@ def _yes_no(raw: dict[str, str], field: str) -> bool:
         return True
     if value in _NO:
         return False
-    raise WorkerInvalid(field, "use ya/tidak or yes/no")
+    raise WorkerInvalid(field, lazy_gettext("use ya/tidak or yes/no"))
 
 
 def display_name(full_name: str, occupation: str, regency_code: str) -> str:
@@ -202,7 +206,7 @@ def worker_row(campaign: Campaign, details: WorkerDetails, *, verified: bool,
 def register_worker(campaign: Campaign, details: WorkerDetails, *, verified: bool = False) -> Worker:
     """Register one worker; raise :class:`WorkerInvalid` if the NIK is already registered."""
     if find_worker_by_nik(details.nik) is not None:
-        raise WorkerInvalid("nik", "this NIK is already registered")
+        raise WorkerInvalid("nik", lazy_gettext("this NIK is already registered"))
     row = worker_row(campaign, details, verified=verified)
     row["sex"] = details.sex
     row["verification"] = Verification(row["verification"])
@@ -223,7 +227,7 @@ def worker_nik(worker: Worker) -> str:
     return vault().decrypt(worker.nik_encrypted)
 
 
-class WorkerUpdateRefused(ValueError):
+class WorkerUpdateRefused(DomainError):
     """A change to a worker that breaks a rule (the message says why)."""
 
 
@@ -240,9 +244,9 @@ def update_worker(worker: Worker, *, user: User, verification: Verification, rea
     """Verify or reject a worker, record consent and mustahik status, set priority; return what changed."""
     reason = " ".join(reason.split())
     if verification == Verification.rejected and not reason:
-        raise WorkerUpdateRefused("give the reason for rejecting the worker")
+        raise WorkerUpdateRefused(lazy_gettext("give the reason for rejecting the worker"))
     if not -100 <= priority <= 100:
-        raise WorkerUpdateRefused("priority must be between -100 and 100")
+        raise WorkerUpdateRefused(lazy_gettext("priority must be between -100 and 100"))
     changes = []
     if verification != worker.verification:
         changes.append(f"verification {worker.verification.value} -> {verification.value}")

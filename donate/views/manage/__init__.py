@@ -7,22 +7,11 @@ role and assignment to that campaign.
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template
-from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from ...extensions import db, login_manager
-from ...models import (
-    AllocationKind,
-    BatchState,
-    Campaign,
-    CampaignStatus,
-    CoverageState,
-    Designation,
-    PaymentState,
-    Role,
-    Sex,
-    Verification,
-)
+from ...labels import label
+from ...models import Campaign, Role
 from ...services.access.staff import (
     can_manage,
     can_register,
@@ -31,28 +20,6 @@ from ...services.access.staff import (
 )
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
-
-#: Words for the states and kinds the pages show (the enums' values are English identifiers).
-LABELS = {
-    CampaignStatus.draft: lazy_gettext("draft"), CampaignStatus.open: lazy_gettext("open"),
-    CampaignStatus.paused: lazy_gettext("paused"), CampaignStatus.closed: lazy_gettext("closed"),
-    Verification.pending: lazy_gettext("pending verification"), Verification.verified: lazy_gettext("verified"),
-    Verification.rejected: lazy_gettext("rejected"),
-    BatchState.created: lazy_gettext("created, not yet transferred"),
-    BatchState.sent: lazy_gettext("transferred, waiting for BPJS"), BatchState.reconciled: lazy_gettext("reconciled"),
-    BatchState.cancelled: lazy_gettext("cancelled"),
-    CoverageState.funded: lazy_gettext("funded"), CoverageState.remitted: lazy_gettext("sent to BPJS"),
-    CoverageState.accepted: lazy_gettext("accepted by BPJS"), CoverageState.rejected: lazy_gettext("rejected by BPJS"),
-    Designation.zakat: lazy_gettext("zakat"), Designation.infak: lazy_gettext("infak/sedekah"),
-    Designation.csr: lazy_gettext("CSR and general"),
-    PaymentState.paid: lazy_gettext("paid"), PaymentState.refunded: lazy_gettext("refunded"),
-    PaymentState.disputed: lazy_gettext("disputed"),
-    AllocationKind.renewal: lazy_gettext("renewal"), AllocationKind.new: lazy_gettext("new workers"),
-    AllocationKind.sponsorship: lazy_gettext("sponsorship"),
-    Role.donor: lazy_gettext("donor"), Role.verifier: lazy_gettext("verifier"), Role.manager: lazy_gettext("manager"),
-    Role.admin: lazy_gettext("admin"),
-    Sex.male: lazy_gettext("male"), Sex.female: lazy_gettext("female"),
-}
 
 #: What a page needs: see :func:`campaign_for`.
 REGISTER, MANAGE = "register", "manage"
@@ -72,7 +39,7 @@ def require_staff():
 def staff_helpers() -> dict:
     """Let templates ask whether the user runs a campaign (to show only the links that work)."""
     return {"can_manage_campaign": lambda campaign: can_manage(current_user, campaign),
-            "label": lambda member: str(LABELS.get(member, getattr(member, "value", member)))}
+            "label": label}
 
 
 def require_admin() -> None:

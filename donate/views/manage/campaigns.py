@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...forms.manage import CampaignForm, StatusForm
+from ...labels import label
 from ...models import CampaignStatus, Designation, Role
 from ...months import month_code, month_end
 from ...regions import regency_name
@@ -33,7 +34,7 @@ from ...services.campaigns.settings import (
     update_campaign,
 )
 from ...services.csvfiles import write_csv
-from . import LABELS, MANAGE, bp, campaign_for, csv_download
+from . import MANAGE, bp, campaign_for, csv_download
 from .charts import charts
 
 
@@ -108,7 +109,7 @@ def campaign_status(slug):
             flash(_("That status change is not possible."))
         else:
             db.session.commit()
-            flash(_("The campaign is now %(status)s.", status=LABELS[campaign.status]))
+            flash(_("The campaign is now %(status)s.", status=label(campaign.status)))
     return redirect(url_for("manage.dashboard", slug=campaign.slug))
 
 

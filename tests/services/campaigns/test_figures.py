@@ -104,7 +104,7 @@ def test_money_sent_to_bpjs_cannot_be_refunded(app, make, manager):
     gift = make.paid_gift(campaign, TERM_COST)
     run_allocation(campaign, user=manager)
     create_batch(campaign, current_month(), current_month() + 11, user=manager)
-    with pytest.raises(RefundRefused, match="sent to BPJS"):
+    with pytest.raises(RefundRefused, match="sudah dikirim ke BPJS"):
         refund_gift(gift.payments[0], None, user=manager)
     assert gift.payments[0].refunded_idr == 0
 
@@ -123,7 +123,7 @@ def test_a_disputed_gift_is_not_refunded_twice(app, make, manager):
     campaign = make.campaign()
     payment = make.paid_gift(campaign, 100_000).payments[0]
     payment.state = PaymentState.disputed
-    with pytest.raises(RefundRefused, match="disputed"):
+    with pytest.raises(RefundRefused, match="disengketakan"):
         refund_gift(payment, None, user=manager)
     assert payment.refunded_idr == 0
 

@@ -324,7 +324,7 @@ def test_a_partial_then_full_refund(campaign):
     # The money received stays received; the refund is a separate account.
     assert ledger.balance(campaign.id, Account.received, Designation.infak) == -100_000
 
-    with pytest.raises(RefundRefused, match="only a paid payment"):
+    with pytest.raises(RefundRefused, match="hanya pembayaran yang sudah dibayar"):
         refund_payment(payment, 1)
 
 
@@ -333,7 +333,7 @@ def test_a_refund_must_be_within_what_was_paid(campaign, amount):
     payment = pending(campaign, 100_000)
     confirm_payment(payment.id)
     db.session.refresh(payment)
-    with pytest.raises(RefundRefused, match="between Rp 1 and Rp 100000"):
+    with pytest.raises(RefundRefused, match="antara Rp 1 dan Rp 100.000"):
         refund_payment(payment, amount)
     assert pool(campaign) == 100_000
 
@@ -343,7 +343,7 @@ def test_a_refund_must_be_within_what_was_paid(campaign, amount):
 def test_an_unpaid_payment_cannot_be_refunded(campaign, state):
     payment = pending(campaign)
     payment.state = state
-    with pytest.raises(RefundRefused, match="only a paid payment"):
+    with pytest.raises(RefundRefused, match="hanya pembayaran yang sudah dibayar"):
         refund_payment(payment)
 
 
@@ -404,7 +404,7 @@ def test_a_refund_does_not_release_past_months(campaign, make):
     db.session.refresh(payment)
     # Three months later the first two are history, only the last one can come back.
     later = dt.date(2018, 5, 20)
-    with pytest.raises(RefundRefused, match="only Rp 16.800 can be refunded"):
+    with pytest.raises(RefundRefused, match="hanya Rp 16.800 yang dapat dikembalikan"):
         refund_payment(payment, 2 * PREMIUM, today=later)
     assert refund_payment(payment, PREMIUM, today=later) == PREMIUM
     assert months_of(worker) == [M, M + 1]
@@ -417,9 +417,9 @@ def test_a_refund_is_refused_once_the_money_went_to_bpjs(campaign, make):
     db.session.refresh(payment)
     remit(campaign, db.session.scalars(sa.select(CoverageMonth)).all())
 
-    with pytest.raises(RefundRefused, match="sent to BPJS"):
+    with pytest.raises(RefundRefused, match="sudah dikirim ke BPJS"):
         refund_payment(payment, today=TODAY)
-    with pytest.raises(RefundRefused, match="sent to BPJS"):
+    with pytest.raises(RefundRefused, match="sudah dikirim ke BPJS"):
         refund_payment(payment, 1, today=TODAY)
     assert (payment.refunded_idr, payment.state) == (0, PaymentState.paid)
     assert months_of(worker) == [M, M + 1, M + 2]
@@ -435,7 +435,7 @@ def test_a_refused_refund_changes_nothing(campaign, make):
     remit(campaign, [first])
 
     # Two months could come back, but not three: refusing must not drop the two.
-    with pytest.raises(RefundRefused, match="only Rp 33.600 can be refunded"):
+    with pytest.raises(RefundRefused, match="hanya Rp 33.600 yang dapat dikembalikan"):
         refund_payment(payment, today=TODAY)
     assert months_of(worker) == [M, M + 1, M + 2]
     assert pool(campaign) == 0
@@ -452,7 +452,7 @@ def test_a_pool_gift_already_allocated_cannot_be_refunded(campaign, make):
     confirm_payment(payment.id)
     db.session.refresh(payment)
     allocate_pool(campaign, today=TODAY)
-    with pytest.raises(RefundRefused, match="only Rp 0 can be refunded"):
+    with pytest.raises(RefundRefused, match="hanya Rp 0 yang dapat dikembalikan"):
         refund_payment(payment, today=TODAY)
 
 

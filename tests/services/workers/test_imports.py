@@ -93,13 +93,13 @@ def test_bad_rows_are_each_reported_and_nothing_is_imported(app, make):
     assert not report.ok
     assert report.rows == 7
     assert report.imported == 0
-    assert [(r.line, r.reason.split(":")[0]) for r in report.rejected] == [
+    assert [(r.line, r.reason.field) for r in report.rejected] == [
         (3, "nik"), (5, "birth_date"), (6, "nik"), (7, "nik")]
-    reasons = {r.line: r.reason for r in report.rejected}
-    assert "not a valid NIK" in reasons[3]
-    assert "does not agree" in reasons[5]
-    assert reasons[6] == "nik: duplicate of line 2"
-    assert reasons[7] == "nik: already registered"
+    reasons = {r.line: str(r.reason) for r in report.rejected}
+    assert "bukan NIK yang sah" in reasons[3]
+    assert reasons[5] == "tanggal lahir: tidak sesuai dengan tanggal lahir di dalam NIK"
+    assert reasons[6] == "NIK: sama dengan baris 2"
+    assert reasons[7] == "NIK: sudah terdaftar"
     db.session.commit()
     assert count_workers() == before == 1
 
@@ -116,7 +116,7 @@ def test_skip_invalid_imports_the_good_rows_and_writes_the_bad(app, make):
     write_rejected(report, out)
     written = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert [(r["line"], r["reason"].split(":")[0]) for r in written] == [
-        ("3", "nik"), ("5", "birth_date"), ("6", "nik"), ("7", "nik")]
+        ("3", "NIK"), ("5", "tanggal lahir"), ("6", "NIK"), ("7", "NIK")]
     assert written[1]["birth_date"] == "1980-05-18"
     assert written[2]["full_name"] == "Lagi"
     assert list(written[0])[:3] == ["line", "reason", "nik"]

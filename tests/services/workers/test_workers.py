@@ -118,8 +118,8 @@ def test_missing_name_or_occupation_is_refused(field):
     assert invalid_field(raw) == field
 
 
-def test_message_names_the_field():
-    with pytest.raises(WorkerInvalid, match=r"^regency_code: unknown regency code '1499'"):
+def test_message_names_the_field(app):
+    with pytest.raises(WorkerInvalid, match=r"^kode kabupaten/kota: kode kabupaten/kota '1499' tidak dikenal"):
         check_worker(row(regency_code="1499"))
 
 
