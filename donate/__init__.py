@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request, session
 
-from . import cli, formatting, payments
+from . import cli, formatting, payments, security
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     load_config(app, test_config)
 
+    security.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     login_manager.init_app(app)
@@ -65,12 +66,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         webhooks,
     )
 
-    for module in (public, api, webhooks, sandbox, auth, donor, status, privacy, embed, transparency, manage):
+    for module in (public, api, webhooks, auth, donor, status, privacy, embed, transparency, manage):
         app.register_blueprint(module.bp)
+    if security.is_development(app):  # the sandbox's Pay button must not exist where money is real
+        app.register_blueprint(sandbox.bp)
     cli.init_app(app)
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id))
+    def load_user(session_id: str):
+        """Return the session's user, unless the account ended its sessions since (logout, new password)."""
+        user_id, _, version = session_id.partition(":")
+        if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+            return None
+        user = db.session.get(models.User, int(user_id))
+        return user if user is not None and user.session_version == int(version) else None
 
     return app

@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .security import normalise_env
+
 #: Prefix of the environment variables that override settings.
 ENV_PREFIX = "DONATE_"
 
@@ -31,8 +33,13 @@ class Defaults:
     STATUS_RATELIMIT_WORKER = "5 per 10 minutes;20 per day"
     #: Minutes a named worker stays reserved for a donor during checkout.
     HOLD_MINUTES = 30
-    #: Used for production safety checks (the sandbox refuses to run there).
+    #: "development", "test" or "production" (any case; "prod" counts). Anything but development
+    #: or test is treated as production: secure cookies, HSTS, and no sandbox provider.
     ENV = "development"
+    #: Largest request body (an uploaded CSV) in megabytes; larger ones get a 413.
+    MAX_UPLOAD_MB = 20
+    #: Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none, trust nothing).
+    TRUSTED_PROXIES = 0
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     #: The catalogs ship inside the package; absolute because templates live outside it.
@@ -74,6 +81,7 @@ def load_config(app, test_config=None):
             app.config[name] = _coerce(raw, app.config.get(name, ""))
     if test_config:
         app.config.update(test_config)
+    app.config["ENV"] = normalise_env(app.config.get("ENV"))
 
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
@@ -85,6 +93,8 @@ def load_config(app, test_config=None):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # A failed statement must not write its values (workers' names, birth dates) into the log.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("hide_parameters", True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key", lambda: secrets.token_hex(32))
     if not app.config.get("ENCRYPTION_KEY"):

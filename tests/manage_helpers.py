@@ -27,5 +27,5 @@ def login(client, who: User | None) -> None:
     if who is None:
         return
     with client.session_transaction() as session:
-        session["_user_id"] = str(who.id)
+        session["_user_id"] = who.get_id()
         session["_fresh"] = True

@@ -11,7 +11,7 @@ def test_demo_manager_runs_the_demo_campaign(app, runner, client):
     manager = db.session.query(User).filter_by(email="manager@lindungi.test").one()
     assert [c.slug for c in visible_campaigns(manager)] == ["gn-lingkaran-2018"]
     with client.session_transaction() as session:
-        session["_user_id"] = str(manager.id)
+        session["_user_id"] = manager.get_id()
         session["_fresh"] = True
     page = client.get("/manage/campaigns/gn-lingkaran-2018")
     assert page.status_code == 200

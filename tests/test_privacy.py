@@ -99,7 +99,7 @@ def donor(make):
 
 def login(client, user):
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

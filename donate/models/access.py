@@ -31,10 +31,23 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.donor)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: Part of every session cookie's user id; raising it ends every session of the account.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: When the email was last proven by a confirmation link; each link works while this is unchanged.
+    email_confirmed_at: Mapped[dt.datetime | None]
 
     def set_password(self, password: str) -> None:
-        """Hash and store ``password``."""
+        """Hash and store ``password``; every session of the account ends."""
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """End every session of the account: cookies carrying the old version are refused."""
+        self.session_version = (self.session_version or 0) + 1
+
+    def get_id(self) -> str:
+        """Return the id stored in the session cookie: the user and the session version."""
+        return f"{self.id}:{self.session_version}"
 
     def check_password(self, password: str) -> bool:
         """Return whether ``password`` matches the stored hash."""

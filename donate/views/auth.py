@@ -7,6 +7,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
 from ..forms.auth import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from ..models.base import utcnow
+from ..security import safe_next
 from ..services.access import accounts
 from ..services.mail import send_mail
 
@@ -15,14 +17,6 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager.login_view = "auth.login"
 login_manager.login_message = lazy_gettext("Please log in to see this page.")
 login_manager.localize_callback = str
-
-
-def safe_next(default: str) -> str:
-    """Return the ``next`` parameter if it is a path on this site, else ``default``."""
-    target = request.values.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
 
 
 def home() -> str:
@@ -76,7 +70,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Log out (a POST with a CSRF token, so no link can log anyone out)."""
+    """Log out everywhere (a POST with a CSRF token, so no link can log anyone out)."""
+    if current_user.is_authenticated:
+        current_user.end_sessions()  # a copied cookie dies with this one
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."))
     return redirect(url_for("public.index"))
@@ -118,18 +115,18 @@ def reset(token):
 
 @bp.get("/confirm/<token>")
 def confirm(token):
-    """Confirm an email address and attach the gifts given with it."""
+    """Confirm an email address and attach the gifts given with it; log nobody in."""
     try:
-        user, claimed = accounts.confirm_email(token)
+        user, claimed = accounts.confirm_email(token, now=utcnow())
     except accounts.InvalidToken:
         flash(_("This link is invalid or has expired."))
         return redirect(url_for("public.index"))
     db.session.commit()
-    if not current_user.is_authenticated:
-        login_user(user)
     flash(_("Email confirmed. %(count)s earlier gifts were added to your page.", count=claimed)
           if claimed else _("Email confirmed."))
-    return redirect(home())
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(home())
+    return redirect(url_for("auth.login"))
 
 
 @bp.post("/confirm")

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, render_template
 
+from ..security import content_security_policy
 from ..services.campaigns.progress import campaign_progress
 from .public import get_campaign
 
@@ -12,7 +13,7 @@ bp = Blueprint("embed", __name__, url_prefix="/embed")
 def frameable(response):
     """Let any site frame the widget, and let caches keep it for a minute."""
     response.headers.pop("X-Frame-Options", None)
-    response.headers["Content-Security-Policy"] = "frame-ancestors *"
+    response.headers["Content-Security-Policy"] = content_security_policy(frame_ancestors="*")
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
 

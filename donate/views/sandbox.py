@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import Payment, PaymentState
 from ..payments import provider
 from ..payments.sandbox import OUTCOMES
+from ..security import safe_next
 from .webhooks import receive
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
@@ -18,11 +19,6 @@ def _payment(ref: str) -> Payment:
     if payment is None:
         abort(404)
     return payment
-
-
-def _safe(url: str | None) -> str | None:
-    """Keep only local redirect targets."""
-    return url if url and url.startswith("/") and not url.startswith("//") else None
 
 
 @bp.get("/checkout/<ref>")
@@ -45,6 +41,6 @@ def decide(ref):
     campaign_url = url_for("public.campaign", slug=payment.donation.campaign.slug)
     if outcome == "pay":
         flash(_("Test payment received. Thank you!"))
-        return redirect(_safe(request.args.get("next")) or campaign_url)
+        return redirect(safe_next(campaign_url))
     flash(_("The test payment did not go through; nothing was charged."))
-    return redirect(_safe(request.args.get("cancel")) or campaign_url)
+    return redirect(safe_next(campaign_url, "cancel"))

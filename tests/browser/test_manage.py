@@ -17,7 +17,7 @@ def log_in(page, live_server, who):
     from flask import current_app
 
     serializer = current_app.session_interface.get_signing_serializer(current_app)
-    cookie = serializer.dumps({"_user_id": str(who.id), "_fresh": True})
+    cookie = serializer.dumps({"_user_id": who.get_id(), "_fresh": True})
     page.context.add_cookies([{"name": current_app.config.get("SESSION_COOKIE_NAME", "session"),
                                "value": cookie, "url": live_server}])
 

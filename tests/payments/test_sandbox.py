@@ -181,7 +181,7 @@ def test_untrusted_webhooks_are_refused(client, make):
     body = event(payment)
     tampered = body.replace(b"evt_1", b"evt_9")
     stale = int(time.time()) - TOLERANCE_SECONDS - 5
-    other_key = SandboxProvider(type("App", (), {"config": {"SECRET_KEY": "another-key"}})())
+    other_key = SandboxProvider(type("App", (), {"config": {"SECRET_KEY": "another-key", "ENV": "test"}})())
     for sent, signature in [
         (tampered, sandbox.sign(body)),                   # body changed after signing
         (body, sandbox.sign(body).replace("v1=", "v1=0")),  # signature mangled

@@ -25,6 +25,7 @@ NEEDS = {
     "manage.verify_workers": "register",
     "manage.find_worker": "register",
     "manage.dashboard": "manage",
+    "manage.chart": "manage",
     "manage.edit_campaign": "manage",
     "manage.campaign_status": "manage",
     "manage.export": "manage",

@@ -301,7 +301,7 @@ def test_personal_link_opens_the_status_until_revoked(client, campaign, budi):
 
 def login(client, user):
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 
@@ -372,7 +372,7 @@ def test_issuing_and_revoking_a_card_link_is_audited(client, make):
     assign_staff(campaign, manager, actor=None)
     db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = str(manager.id)
+        session["_user_id"] = manager.get_id()
         session["_fresh"] = True
     assert client.post(f"/status/card/{worker.public_id}/issue").status_code == 302
     assert client.post(f"/status/card/{worker.public_id}/revoke").status_code == 302

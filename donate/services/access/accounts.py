@@ -1,5 +1,7 @@
 """Create users."""
 
+import datetime as dt
+
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -83,27 +85,36 @@ def reset_password(token: str, password: str) -> User:
         raise InvalidToken("this link is invalid or has expired")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountRefused(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
-    user.set_password(password)
+    user.set_password(password)  # ends every other session of the account
     claim_donations(user)
     db.session.flush()
     return user
 
 
+def _confirmation_fingerprint(user: User) -> str:
+    """Return what a confirmation link is bound to: once the address is confirmed again, the link is spent."""
+    return user.email_confirmed_at.isoformat() if user.email_confirmed_at else ""
+
+
 def email_confirmation_token(user: User) -> str:
-    """Return a signed token proving that whoever opens it reads ``user.email``."""
-    return _serializer("confirm-email").dumps([user.id, user.email])
+    """Return a signed, single-use token proving that whoever opens it reads ``user.email``."""
+    return _serializer("confirm-email").dumps([user.id, user.email, _confirmation_fingerprint(user)])
 
 
-def confirm_email(token: str) -> tuple[User, int]:
-    """Check a confirmation token and claim the gifts given with that email; return the user and the count."""
+def confirm_email(token: str, *, now: dt.datetime) -> tuple[User, int]:
+    """Mark the address proven and claim the gifts given with it; return the user and the count.
 
+    The link proves the address, nothing more: it logs nobody in (so an
+    attacker's link cannot make a victim give as the attacker), and it works once.
+    """
     try:
-        user_id, email = _serializer("confirm-email").loads(token, max_age=CONFIRM_TOKEN_DAYS * 86400)
+        user_id, email, fingerprint = _serializer("confirm-email").loads(token, max_age=CONFIRM_TOKEN_DAYS * 86400)
     except (BadSignature, ValueError, TypeError):
         raise InvalidToken("this link is invalid or has expired") from None
-    user = db.session.get(User, user_id)
-    if user is None or user.email != email:
-        raise InvalidToken("this link is invalid or has expired")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.email != email or fingerprint != _confirmation_fingerprint(user):
+        raise InvalidToken("this link is invalid, has expired or was already used")
+    user.email_confirmed_at = now
     return user, claim_donations(user)
 
 

@@ -19,6 +19,7 @@ from ...models import (
 )
 from ...models.base import utcnow
 from ..access import audit
+from ..csvfiles import write_csv
 from ..errors import DomainError
 from .registry import WorkerInvalid, check_worker, worker_row
 
@@ -60,19 +61,31 @@ def read_rows(data: bytes | str, columns: tuple[str, ...] = COLUMNS) -> list[tup
         except UnicodeDecodeError as exc:
             raise ImportFileInvalid(lazy_gettext("the file is not UTF-8 (byte %(byte)s)"), byte=exc.start) from None
     data = data.removeprefix("\ufeff")
+    if "\x00" in data:
+        line = data.count("\n", 0, data.index("\x00")) + 1
+        raise ImportFileInvalid(lazy_gettext("line %(line)s: contains a NUL byte (is this a spreadsheet saved as CSV?)"),
+                                line=line)
     first_line = data.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(data, newline=""), delimiter=delimiter)
-    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise ImportFileInvalid(lazy_gettext("line 1: the header lacks %(columns)s"), columns=", ".join(missing))
-    reader.fieldnames = header
-    rows = []
-    for row in reader:
-        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
-            continue
-        rows.append((reader.line_num, {k: (v if isinstance(v, str) else "") for k, v in row.items() if k}))
+    try:
+        header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise ImportFileInvalid(lazy_gettext("line 1: the header lacks %(columns)s"), columns=", ".join(missing))
+        repeated = sorted({name for name in header if name and header.count(name) > 1})
+        if repeated:
+            raise ImportFileInvalid(lazy_gettext("line 1: the header names %(columns)s more than once"),
+                                    columns=", ".join(repeated))
+        reader.fieldnames = header
+        rows = []
+        for row in reader:
+            if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+                continue
+            rows.append((reader.line_num, {k: (v if isinstance(v, str) else "") for k, v in row.items() if k}))
+    except csv.Error as exc:  # a field over the csv module's 128 KB limit, a stray quote at the end
+        raise ImportFileInvalid(lazy_gettext("line %(line)s: cannot be read (%(reason)s)"),
+                                line=reader.line_num + 1, reason=str(exc)) from None
     return rows
 
 
@@ -133,10 +146,9 @@ def _registered_hashes(hashes: list[str]) -> set[str]:
 
 def write_rejected(report: ImportReport, stream) -> None:
     """Write the rejected rows with their line and reason as CSV to ``stream``."""
-    writer = csv.writer(stream)
-    writer.writerow(("line", "reason", *COLUMNS))
-    for rejected in report.rejected:
-        writer.writerow((rejected.line, str(rejected.reason), *(rejected.row.get(c, "") for c in COLUMNS)))
+    stream.write(write_csv(("line", "reason", *COLUMNS), (
+        (rejected.line, str(rejected.reason), *(rejected.row.get(c, "") for c in COLUMNS))
+        for rejected in report.rejected)))
 
 
 #: Days the rejected rows of a browser upload stay downloadable.

@@ -31,13 +31,15 @@ from ...models import (
 from ...models.base import utcnow
 from ...regions import regency, regency_name
 from ..access import audit
-from ..errors import DomainError, FieldError
+from ..errors import DomainError, FieldError, Rupiah
 
 #: Declared income assumed when none is given: the lowest BPU bracket.
 DEFAULT_INCOME_IDR = 1_000_000
 _YES = {"ya", "y", "yes", "true", "1"}
 _NO = {"tidak", "t", "no", "n", "false", "0", ""}
-_INCOME = re.compile(r"^\d{1,3}([.,]\d{3})+$|^\d+$")
+_INCOME = re.compile(r"^[0-9]{1,3}([.,][0-9]{3})+$|^[0-9]+$")
+#: Declared monthly incomes above this are typing errors (the highest BPU bracket is far below).
+MAX_INCOME_IDR = 100_000_000
 _PHONE_NOISE = re.compile(r"[\s\-()]")
 _PHONE = re.compile(r"\+?\d{8,15}")
 #: A NIK with nothing to compact away (``stdnum_nik.compact`` would return it unchanged).
@@ -149,7 +151,11 @@ def check_worker(raw: dict[str, str]) -> WorkerDetails:
     if not income_text:
         income = DEFAULT_INCOME_IDR
     elif _INCOME.match(income_text):
-        income = int(re.sub(r"[.,]", "", income_text))
+        digits = re.sub(r"[.,]", "", income_text)
+        if len(digits) > len(str(MAX_INCOME_IDR)) or int(digits) > MAX_INCOME_IDR:
+            raise WorkerInvalid("monthly_income_idr", lazy_gettext("more than %(limit)s a month; check the figure"),
+                                limit=Rupiah(MAX_INCOME_IDR))
+        income = int(digits)
     else:
         raise WorkerInvalid("monthly_income_idr", lazy_gettext("use whole rupiah, e.g. 1500000"))
     return WorkerDetails(

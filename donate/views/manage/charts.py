@@ -5,11 +5,16 @@ import re
 
 import pygal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from pygal.style import Style
 
 from ...formatting import month_name
 from ...models import Campaign
 from ...services.campaigns.figures import coverage_over_time, region_table
+
+
+#: The charts of the dashboard, by the name in their URL.
+CHART_TITLES = {"progress": lazy_gettext("Workers covered per month"), "regions": lazy_gettext("Workers by region")}
 
 
 def charts(campaign: Campaign, *, today: dt.date | None = None) -> dict[str, str]:
@@ -21,14 +26,14 @@ def charts(campaign: Campaign, *, today: dt.date | None = None) -> dict[str, str
                   legend_at_bottom=True, print_values=False, show_y_guides=True, truncate_label=-1)
     series = coverage_over_time(campaign, today=today)
     line = pygal.Line(x_label_rotation=30, show_minor_x_labels=False, **config)
-    line.title = _("Workers covered per month")
+    line.title = str(CHART_TITLES["progress"])
     line.x_labels = [month_name(m) for m, _f, _p in series]
     line.x_labels_major = line.x_labels[::3]
     line.add(_("Funded"), [f for _m, f, _p in series])
     line.add(_("Protected (accepted by BPJS)"), [p for _m, _f, p in series])
     regions = [r for r in region_table(campaign, today=today) if r.target or r.funded or r.registered][:15]
     bar = pygal.HorizontalBar(**config)
-    bar.title = _("Workers by region")
+    bar.title = str(CHART_TITLES["regions"])
     bar.x_labels = [r.name for r in regions]
     bar.add(_("Funded"), [r.funded for r in regions])
     bar.add(_("Protected (accepted by BPJS)"), [r.protected for r in regions])

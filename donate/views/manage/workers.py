@@ -141,7 +141,7 @@ def upload_workers(slug):
             # Nothing was imported when rows were bad and not skipped; the rejected rows are kept either way.
             db.session.commit()
     return render_template("manage/upload.html", campaign=campaign, form=form, result=result,
-                           file_error=file_error)
+                           file_error=file_error), 400 if file_error else 200
 
 
 @bp.get("/campaigns/<slug>/workers/rejected/<token>.csv")
