@@ -7,6 +7,7 @@ import random
 
 import sqlalchemy as sa
 
+from . import clock
 from .extensions import db
 from .models import (
     Campaign,
@@ -140,7 +141,7 @@ def load_demo(workers: int, *, manager_email: str, manager_password: str) -> dic
         confirm_payment(payment.id)
     allocate_pool(campaign)
     _remit(campaign, manager)
-    progress = campaign_progress(campaign)
+    progress = campaign_progress(campaign, today=clock.today())
     return {"workers": len(rows), "donations": len(DEMO_GIFTS) + 2, "funded": progress["workers_funded"]}
 
 

@@ -5,11 +5,11 @@ import datetime as dt
 import sqlalchemy as sa
 
 from .extensions import db
-from .models import LIVE_STATES, CoverageMonth, Payment, PaymentState
+from .models import Payment, PaymentState
 from .models.base import utcnow
 from .months import current_month
-from .services.coverage.allocation import ARREARS_MONTHS
 from .services.coverage.holds import expire_holds
+from .services.coverage.waitlist import ARREARS_MONTHS, last_live_months
 from .services.donors.reminders import queue_renewal_reminders
 from .services.mail import retry_unsent
 from .services.money.donations import fail_payment
@@ -29,12 +29,7 @@ def tick(*, now: dt.datetime | None = None, today: dt.date | None = None) -> dic
                                  Payment.created_at < now - PAYMENT_TIMEOUT)
     ).all()
     expired = sum(fail_payment(payment, PaymentState.expired) for payment in stale)
-    last = (
-        sa.select(CoverageMonth.worker_id, sa.func.max(CoverageMonth.month).label("last"))
-        .where(CoverageMonth.state.in_(LIVE_STATES))
-        .group_by(CoverageMonth.worker_id)
-        .subquery()
-    )
+    last = last_live_months()
 
     def count(condition) -> int:
         return db.session.scalar(sa.select(sa.func.count()).select_from(last).where(condition))
@@ -44,7 +39,7 @@ def tick(*, now: dt.datetime | None = None, today: dt.date | None = None) -> dic
         "payments_expired": expired,
         "renewal_reminders_sent": queue_renewal_reminders(today=today, now=now),
         "failed_mail_resent": retry_unsent(),
-        "coverage_ending_this_month": count(last.c.last == month),
-        "in_arrears": count(last.c.last.between(month - ARREARS_MONTHS, month - 1)),
-        "lapsed": count(last.c.last < month - ARREARS_MONTHS),
+        "coverage_ending_this_month": count(last.c.last_month == month),
+        "in_arrears": count(last.c.last_month.between(month - ARREARS_MONTHS, month - 1)),
+        "lapsed": count(last.c.last_month < month - ARREARS_MONTHS),
     }

@@ -12,6 +12,7 @@ import io
 
 import sqlalchemy as sa
 
+from donate import clock
 from donate.extensions import db
 from donate.models import (
     Account,
@@ -102,7 +103,7 @@ def test_campaign_from_upload_to_bpjs_acknowledgement(app, client, make, runner)
     assert ledger.balance(campaign.id, Account.pool) == amount, "the preview must not move money"
     assert client.post("/manage/campaigns/riau-apbd/allocation", data={"confirm": "y"}).status_code == 302
     assert ledger.balance(campaign.id, Account.pool) == 0
-    assert campaign_progress(campaign)["workers_funded"] == 500
+    assert campaign_progress(campaign, today=clock.today())["workers_funded"] == 500
 
     # A batch of the funded months, its file for BPJS (full NIKs, audited) and the transfer.
     now = current_month()
@@ -142,7 +143,7 @@ def test_campaign_from_upload_to_bpjs_acknowledgement(app, client, make, runner)
     counts = dict(db.session.execute(sa.select(CoverageMonth.state, sa.func.count())
                                      .group_by(CoverageMonth.state)).all())
     assert counts == {CoverageState.accepted: 490 * TERM, CoverageState.rejected: 10 * TERM}
-    assert campaign_progress(campaign)["workers_protected"] == 490
+    assert campaign_progress(campaign, today=clock.today())["workers_protected"] == 490
     flagged = db.session.scalars(sa.select(Worker).where(Worker.flag_reason.is_not(None))).all()
     assert len(flagged) == 10 and {w.flag_reason for w in flagged} == {"NIK tidak terdaftar di Dukcapil"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Worker).where(Worker.kpj.is_not(None))) == 490

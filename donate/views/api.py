@@ -5,6 +5,7 @@ import datetime as dt
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, request, url_for
 
+from .. import clock
 from ..extensions import csrf, db
 from ..models import Campaign, CampaignStatus
 from ..openapi import openapi_document
@@ -39,7 +40,7 @@ CAMPAIGN_FIELDS = (
 
 def _campaign_json(campaign: Campaign) -> dict:
     """Return a campaign's progress with exactly the documented fields."""
-    progress = campaign_progress(campaign)
+    progress = campaign_progress(campaign, today=clock.today())
     return {name: progress[name] for name in CAMPAIGN_FIELDS}
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..extensions import db, limiter
 from ..formatting import rupiah
 from ..forms.donor import FundWorkersForm, PoolGiftForm, SponsorForm
@@ -89,10 +90,12 @@ def workers(slug):
     regency = request.args.get("regency") or None
     occupation = request.args.get("occupation") or None
     page = request.args.get("page", 1, type=int)
-    items, has_next = browse_workers(campaign, regency=regency, occupation=occupation,
-                                              page=page, per_page=PER_PAGE)
+    today, now = clock.today(), clock.now()
+    items, has_next = browse_workers(campaign, today=today, now=now, regency=regency, occupation=occupation,
+                                     page=page, per_page=PER_PAGE)
     regencies, occupations = browse_filters(campaign)
     return render_template("donor/workers.html", campaign=campaign, workers=items, page=max(page, 1),
+                           waiting=waiting_count(campaign, today=today), today=today,
                            has_next=has_next, regency=regency, occupation=occupation,
                            regencies=[(code, regency_name(code)) for code in regencies],
                            occupations=occupations, age_band=age_band, regency_name=regency_name)
@@ -133,7 +136,7 @@ def sponsor(slug, public_id):
         db.session.commit()
         return redirect(url)
     return render_template("donor/sponsor.html", campaign=campaign, worker=worker, form=form,
-                           first_month=first_month, age_band=age_band(worker),
+                           first_month=first_month, age_band=age_band(worker, today=clock.today()),
                            regency=regency_name(worker.regency_code))
 
 
@@ -178,11 +181,12 @@ def fund(slug):
         form.workers.data = form.workers.data or 10
         form.months.data = form.months.data or campaign.term_months
     _prefill(form)
-    waiting = {d.value: waiting_count(campaign, d) for d in campaign.designations}
+    today = clock.today()
+    waiting = {d.value: waiting_count(campaign, d, today=today) for d in campaign.designations}
     if form.validate_on_submit():
         try:
             _payment, url = fund_workers(campaign, form.workers.data, form.months.data,
-                                           Designation(form.designation.data), _donor(form), _urls)
+                                         Designation(form.designation.data), _donor(form), _urls, today=today)
         except DonationRefused:
             db.session.rollback()
             form.workers.errors.append(_("Only %(count)s workers are waiting for this kind of gift.",
@@ -191,7 +195,7 @@ def fund(slug):
             db.session.commit()
             return redirect(url)
     return render_template("donor/fund.html", campaign=campaign, form=form, waiting=waiting,
-                           unit=bulk_quote(1, 1))
+                           unit=bulk_quote(1, 1, today=today))
 
 
 @bp.get("/thanks/<token>")

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, render_template
 
+from .. import clock
 from ..security import content_security_policy
 from ..services.campaigns.progress import campaign_progress
 from .public import get_campaign
@@ -22,4 +23,4 @@ def frameable(response):
 def campaign(slug):
     """Show a campaign's progress as a small self-contained widget."""
     campaign = get_campaign(slug)
-    return render_template("embed/campaign.html", campaign=campaign, progress=campaign_progress(campaign))
+    return render_template("embed/campaign.html", campaign=campaign, progress=campaign_progress(campaign, today=clock.today()))

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template
 
+from .. import clock
 from ..extensions import db
 from ..models import Campaign, CampaignStatus
 from ..months import current_month
@@ -30,12 +31,12 @@ def index():
         sa.select(Campaign).where(Campaign.status != CampaignStatus.draft).order_by(Campaign.created_at.desc())
     ).all()
     return render_template("public/index.html", premium=base_premium(current_month()),
-                           items=[(c, campaign_progress(c)) for c in campaigns])
+                           items=[(c, campaign_progress(c, today=clock.today())) for c in campaigns])
 
 
 @bp.get("/campaigns/<slug>")
 def campaign(slug):
     """Show one campaign's progress toward its target."""
     campaign = get_campaign(slug)
-    return render_template("public/campaign.html", campaign=campaign, progress=campaign_progress(campaign),
-                           supporters=recent_supporters(campaign), funders=public_funders(campaign))
+    return render_template("public/campaign.html", campaign=campaign, progress=campaign_progress(campaign, today=clock.today()),
+                           supporters=recent_supporters(campaign), funders=public_funders(campaign, today=clock.today()))

@@ -3,6 +3,7 @@
 from flask import Blueprint, render_template
 from flask_babel import lazy_gettext
 
+from .. import clock
 from ..services.campaigns.transparency import campaign_transparency
 from .public import get_campaign
 
@@ -25,4 +26,4 @@ def labels():
 def campaign(slug):
     """Show a campaign's money by designation and funder, and its workers funded and protected."""
     campaign = get_campaign(slug)
-    return render_template("transparency/campaign.html", campaign=campaign, books=campaign_transparency(campaign))
+    return render_template("transparency/campaign.html", campaign=campaign, books=campaign_transparency(campaign, today=clock.today()))

@@ -43,7 +43,10 @@ if str(ROOT) not in sys.path:
 
 import sqlalchemy as sa  # noqa: E402
 
-from donate import create_app  # noqa: E402
+from donate import (
+    clock,
+    create_app,  # noqa: E402
+)
 from donate.demo import FIRST_NAMES, LAST_NAMES, OCCUPATIONS, synthetic_nik  # noqa: E402
 from donate.extensions import db  # noqa: E402
 from donate.models import (
@@ -247,7 +250,7 @@ def run(kind: str, tmp: Path, data: bytes, workers: int, profile: str | None) ->
         with Timer(profile == "allocate") as t_alloc:
             runs = allocate_pool(campaign)
             db.session.commit()
-        progress = campaign_progress(campaign)
+        progress = campaign_progress(campaign, today=clock.today())
         problems = ledger.check_ledger()
         pool = ledger.balance(campaign.id, Account.pool)
         real_months = db.session.execute(

@@ -37,7 +37,7 @@ def test_csv_upload_reports_bad_rows_then_imports_the_good(app, make, page, live
     page.locator("form.stack button[type=submit]").click()
     report = page.locator("section.report")
     assert "<td>4</td>" in report.inner_html()
-    assert "nik:" in report.inner_text()
+    assert "NIK:" in report.inner_text()
     with page.expect_download() as download:
         page.locator("section.report a.button").click()
     rejected = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))

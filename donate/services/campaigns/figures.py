@@ -9,30 +9,22 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import (
     LIVE_STATES,
-    Account,
     AuditEvent,
     Campaign,
     CoverageMonth,
     CoverageState,
-    Designation,
-    Donation,
     Journal,
-    Payment,
     Posting,
-    Verification,
     Worker,
 )
 from ...months import current_month, month_end
 from ...regions import regency_name
-from .. import ledger
-from ..coverage.allocation import ARREARS_MONTHS
 from ..coverage.rates import base_premium, rates_for_months
+from ..coverage.waitlist import last_live_months, waiting_by_regency
+from .books import INDIVIDUALS, money_by_funder
 
-#: Label of the gifts that came without a named funder.
-INDIVIDUALS = ""
 
-
-def coverage_over_time(campaign: Campaign, *, today: dt.date | None = None,
+def coverage_over_time(campaign: Campaign, *, today: dt.date,
                        months_back: int = 11, months_ahead: int = 6) -> list[tuple[int, int, int]]:
     """Return (month, workers funded, workers protected) for each month around today."""
     now = current_month(today)
@@ -61,7 +53,7 @@ class RegionRow:
     protected: int = 0
 
 
-def region_table(campaign: Campaign, *, today: dt.date | None = None) -> list[RegionRow]:
+def region_table(campaign: Campaign, *, today: dt.date) -> list[RegionRow]:
     """Return registered, waiting, funded and protected workers per regency, campaign regions first."""
     month = current_month(today)
     rows = {r.code: RegionRow(r.code, regency_name(r.code), r.target_workers) for r in campaign.regions}
@@ -88,71 +80,17 @@ def region_table(campaign: Campaign, *, today: dt.date | None = None) -> list[Re
                    CoverageMonth.state == CoverageState.accepted)
             .group_by(Worker.regency_code)):
         row(code).protected = count
-    member = sa.exists().where(CoverageMonth.worker_id == Worker.id, CoverageMonth.state.in_(live),
-                               CoverageMonth.month >= month - ARREARS_MONTHS)
-    for code, count in db.session.execute(
-            sa.select(Worker.regency_code, sa.func.count())
-            .where(Worker.campaign_id == campaign.id, Worker.verification == Verification.verified,
-                   Worker.consent_at.is_not(None), Worker.flag_reason.is_(None), ~member)
-            .group_by(Worker.regency_code)):
+    for code, count in waiting_by_regency(campaign, today=today).items():
         row(code).waiting = count
     return sorted(rows.values(), key=lambda r: (r.target is None, r.code))
 
 
-def money_by_designation(campaign: Campaign) -> dict[Designation, dict[str, int]]:
-    """Return received, refunded, pool, allocated and remitted money per designation, from the ledger."""
-    books = ledger.balances(campaign.id)
-    shown = [d for d in Designation if d in campaign.designations or any(books[a][d] for a in Account)]
-    return {
-        d: {"received": -books[Account.received][d], "refunded": books[Account.refunded][d],
-            "pool": books[Account.pool][d], "allocated": books[Account.allocated][d],
-            "remitted": books[Account.remitted][d]}
-        for d in shown
-    }
-
-
-@dataclass
-class FunderRow:
-    funder: str
-    designation: Designation
-    received_idr: int
-    refunded_idr: int
-    gifts: int
-
-    @property
-    def net_idr(self) -> int:
-        """Return the money that stayed with the campaign."""
-        return self.received_idr - self.refunded_idr
-
-
-def money_by_funder(campaign: Campaign) -> list[FunderRow]:
-    """Return money received and refunded per named funder (individual donors together), from the ledger."""
-    name = sa.func.coalesce(Donation.funder, sa.literal(INDIVIDUALS))
-    rows = db.session.execute(
-        sa.select(name, Posting.designation, Posting.account, sa.func.sum(Posting.amount_idr),
-                  sa.func.count(sa.distinct(Donation.id)))
-        .join(Journal, Journal.id == Posting.journal_id)
-        .join(Payment, Payment.id == Journal.payment_id)
-        .join(Donation, Donation.id == Payment.donation_id)
-        .where(Posting.campaign_id == campaign.id, Posting.account.in_([Account.received, Account.refunded]))
-        .group_by(name, Posting.designation, Posting.account))
-    found: dict[tuple[str, Designation], FunderRow] = {}
-    for funder, designation, account, total, gifts in rows:
-        item = found.setdefault((funder, designation), FunderRow(funder, designation, 0, 0, 0))
-        if account == Account.received:
-            item.received_idr += -int(total)
-            item.gifts += gifts
-        else:
-            item.refunded_idr += int(total)
-    return sorted(found.values(), key=lambda r: (r.funder == INDIVIDUALS, -r.net_idr, r.funder))
-
-
-def worker_equivalent(campaign: Campaign, amount_idr: int, *, today: dt.date | None = None) -> int:
+def worker_equivalent(campaign: Campaign, amount_idr: int, *, today: dt.date) -> int:
     """Return how many workers ``amount_idr`` covers for the campaign's term at today's base premium."""
     return amount_idr // (base_premium(current_month(today)) * campaign.term_months)
 
 
-def public_funders(campaign: Campaign, *, today: dt.date | None = None) -> list[tuple[str, int, int]]:
+def public_funders(campaign: Campaign, *, today: dt.date) -> list[tuple[str, int, int]]:
     """Return (funder, net rupiah, workers covered for a term) for the public page; individual gifts together."""
     totals: dict[str, int] = defaultdict(int)
     for row in money_by_funder(campaign):
@@ -175,15 +113,12 @@ def _lapsing_query(campaign: Campaign, today: dt.date):
     horizon = today + dt.timedelta(days=30)
     months = [m for m in range(current_month(today), current_month(horizon) + 1)
               if today <= month_end(m) <= horizon]
-    last = (sa.select(CoverageMonth.worker_id, sa.func.max(CoverageMonth.month).label("last_month"))
-            .where(CoverageMonth.campaign_id == campaign.id, CoverageMonth.state.in_(LIVE_STATES))
-            .group_by(CoverageMonth.worker_id).subquery("last_funded"))
+    last = last_live_months(campaign.id)
     return last, last.c.last_month.in_(months or [-1])
 
 
-def lapsing_workers(campaign: Campaign, *, today: dt.date | None = None, limit: int | None = 50) -> Lapsing:
+def lapsing_workers(campaign: Campaign, *, today: dt.date, limit: int | None = 50) -> Lapsing:
     """Return the workers whose coverage ends in the next 30 days and what renewing them for a term costs."""
-    today = today or dt.date.today()
     last, ending = _lapsing_query(campaign, today)
     groups = db.session.execute(
         sa.select(last.c.last_month, Worker.monthly_income_idr, sa.func.count())
@@ -235,8 +170,3 @@ def recent_activity(campaign: Campaign, *, limit: int = 20) -> list[Activity]:
                               who=event.user.email if event.user else ""))
     items.sort(key=lambda a: a.at, reverse=True)
     return items[:limit]
-
-
-def pool_by_designation(campaign: Campaign) -> dict[Designation, int]:
-    """Return the pool balance per designation."""
-    return {d: ledger.balance(campaign.id, Account.pool, d) for d in Designation}

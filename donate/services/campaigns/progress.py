@@ -14,14 +14,13 @@ from ...models import (
     CoverageState,
     Donation,
     Payment,
-    Verification,
     Worker,
 )
 from ...months import current_month
 from ...regions import regency_name
 from .. import ledger
-from ..coverage.allocation import ARREARS_MONTHS
 from ..coverage.rates import base_premium
+from ..coverage.waitlist import waiting_count
 
 
 def _funded_workers(campaign: Campaign):
@@ -35,18 +34,12 @@ def _funded_workers(campaign: Campaign):
     )
 
 
-def campaign_progress(campaign: Campaign, *, today: dt.date | None = None) -> dict:
+def campaign_progress(campaign: Campaign, *, today: dt.date) -> dict:
     """Return the figures of DESIGN's campaign API for one campaign."""
     month = current_month(today)
     workers_registered = db.session.scalar(
         sa.select(sa.func.count()).select_from(Worker).where(Worker.campaign_id == campaign.id))
-    still_member = sa.exists().where(
-        CoverageMonth.worker_id == Worker.id, CoverageMonth.state.in_(LIVE_STATES),
-        CoverageMonth.month >= month - ARREARS_MONTHS)
-    workers_waiting = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Worker).where(
-            Worker.campaign_id == campaign.id, Worker.verification == Verification.verified,
-            Worker.consent_at.is_not(None), Worker.flag_reason.is_(None), ~still_member))
+    workers_waiting = waiting_count(campaign, today=today)
     funded = _funded_workers(campaign)
     workers_funded = db.session.scalar(sa.select(sa.func.count()).select_from(funded))
     workers_protected = db.session.scalar(

@@ -1,57 +1,26 @@
 """Where a campaign's money came from and where it went, read from the ledger alone."""
 
-import sqlalchemy as sa
+import datetime as dt
 
-from ...extensions import db
-from ...models import (
-    Account,
-    Campaign,
-    Designation,
-    Donation,
-    Journal,
-    Payment,
-    Posting,
-)
-from .. import ledger
+from ...models import Campaign
+from .books import FIGURES, INDIVIDUALS, money_by_designation, money_by_funder
 from .progress import campaign_progress
 
 
-def campaign_transparency(campaign: Campaign) -> dict:
+def campaign_transparency(campaign: Campaign, *, today: dt.date) -> dict:
     """Return the campaign's books by designation and funder, and its worker figures."""
-    books = ledger.balances(campaign.id)
-    designations = []
-    for designation in Designation:
-        row = {
-            "designation": designation.value,
-            "received_idr": -books[Account.received][designation],
-            "refunded_idr": books[Account.refunded][designation],
-            "pool_idr": books[Account.pool][designation],
-            "allocated_idr": books[Account.allocated][designation],
-            "remitted_idr": books[Account.remitted][designation],
-        }
-        if any(row[key] for key in row if key.endswith("_idr")) or designation in campaign.designations:
-            designations.append(row)
-    totals = {key: sum(row[key] for row in designations) for key in
-              ("received_idr", "refunded_idr", "pool_idr", "allocated_idr", "remitted_idr")}
-
+    designations = [{"designation": designation.value, **{f"{name}_idr": amount for name, amount in row.items()}}
+                    for designation, row in money_by_designation(campaign).items()]
+    totals = {f"{name}_idr": sum(row[f"{name}_idr"] for row in designations) for name in FIGURES}
     # Money in by funder: institutions by name, online gifts together (donors are not listed one by one).
-    received = -sa.func.sum(Posting.amount_idr)
-    rows = db.session.execute(
-        sa.select(Donation.designation, Donation.funder, received, sa.func.count(sa.distinct(Donation.id)))
-        .select_from(Posting)
-        .join(Journal, Journal.id == Posting.journal_id)
-        .join(Payment, Payment.id == Journal.payment_id)
-        .join(Donation, Donation.id == Payment.donation_id)
-        .where(Posting.campaign_id == campaign.id, Posting.account == Account.received)
-        .group_by(Donation.designation, Donation.funder)
-        .order_by(received.desc(), Donation.funder)
-    ).all()
     funders = [
-        {"designation": designation.value, "funder": funder, "gifts": gifts, "received_idr": int(amount)}
-        for designation, funder, amount, gifts in rows if amount
+        {"designation": row.designation.value, "funder": row.funder if row.funder != INDIVIDUALS else None,
+         "gifts": row.gifts, "received_idr": row.received_idr}
+        for row in sorted(money_by_funder(campaign), key=lambda r: (-r.received_idr, r.funder))
+        if row.received_idr
     ]
     return {
-        "progress": campaign_progress(campaign),
+        "progress": campaign_progress(campaign, today=today),
         "designations": designations,
         "totals": totals,
         "funders": funders,

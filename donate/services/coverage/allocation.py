@@ -33,8 +33,6 @@ from ...models import (
     CoverageMonth,
     CoverageState,
     Designation,
-    Hold,
-    Verification,
     Worker,
 )
 from ...models.base import utcnow
@@ -42,9 +40,17 @@ from ...months import current_month
 from .. import ledger
 from ..locks import lock_campaign
 from .rates import rates_for_months
+from .waitlist import (
+    ARREARS_MONTHS,
+    QUEUE_ORDER,
+    eligible,
+    is_fundable,
+    last_live_months,
+    next_fundable_month,
+    not_held,
+    still_member,
+)
 
-#: Months a BPU participant may pay in arrears after protection ends.
-ARREARS_MONTHS = 3
 #: Coverage ending within this many months of now is renewed.
 RENEWAL_HORIZON = 1
 #: Zakat first: it may fund only mustahik, so it goes where other money cannot.
@@ -171,21 +177,8 @@ def _premium(rates, income):
 
 
 def _eligible(spec: Pass):
-    """Conditions every funded worker meets, whatever the pass."""
-    campaign = spec.campaign
-    now = spec.now or utcnow()
-    conditions = [
-        W.c.campaign_id == campaign.id,
-        W.c.verification == Verification.verified.value,
-        W.c.consent_at.is_not(None),
-        W.c.flag_reason.is_(None),
-        W.c.id.not_in(sa.select(Hold.worker_id).where(Hold.expires_at > now)),
-    ]
-    if spec.designation == Designation.zakat or campaign.mustahik_only:
-        conditions.append(W.c.is_mustahik.is_(True))
-    if campaign.occupations:
-        conditions.append(W.c.occupation.in_(campaign.occupations))
-    return conditions
+    """Conditions every funded worker meets, whatever the pass: the waitlist's, and not held by a donor."""
+    return [*eligible(spec.campaign, spec.designation), not_held(spec.now or utcnow())]
 
 
 def _candidates(spec: Pass, *, regional: bool = True) -> sa.Select:
@@ -194,17 +187,9 @@ def _candidates(spec: Pass, *, regional: bool = True) -> sa.Select:
     ``region_rank`` (the place in the region's own queue) costs a second sort
     of the whole waitlist, so it is only worked out when ``regional``.
     """
-    live = [s.value for s in LIVE_STATES]
     if spec.kind == AllocationKind.renewal:
-        last = (
-            sa.select(C.c.worker_id, sa.func.max(C.c.month).label("last_month"))
-            .where(C.c.campaign_id == spec.campaign.id, C.c.state.in_(live))
-            .group_by(C.c.worker_id)
-            .having(sa.func.max(C.c.month).between(spec.month - ARREARS_MONTHS,
-                                                   spec.month + RENEWAL_HORIZON))
-            .subquery("last_funded")
-        )
-        order = (last.c.last_month, W.c.priority.desc(), W.c.registered_at, W.c.id)
+        last = last_live_months(spec.campaign.id)
+        order = (last.c.last_month, *QUEUE_ORDER)
         return (
             sa.select(
                 W.c.id.label("worker_id"),
@@ -215,12 +200,10 @@ def _candidates(spec: Pass, *, regional: bool = True) -> sa.Select:
                 sa.literal_column("1").label("region_rank"),
             )
             .join(last, last.c.worker_id == W.c.id)
-            .where(*_eligible(spec))
+            .where(*_eligible(spec),
+                   last.c.last_month.between(spec.month - ARREARS_MONTHS, spec.month + RENEWAL_HORIZON))
         )
-    still_member = sa.exists().where(
-        C.c.worker_id == W.c.id, C.c.state.in_(live), C.c.month >= spec.month - ARREARS_MONTHS
-    )
-    order = (W.c.priority.desc(), W.c.registered_at, W.c.id)
+    order = QUEUE_ORDER
     region_rank = (sa.func.row_number().over(partition_by=W.c.regency_code, order_by=order) if regional
                    else sa.literal_column("1"))
     return sa.select(
@@ -230,7 +213,7 @@ def _candidates(spec: Pass, *, regional: bool = True) -> sa.Select:
         W.c.regency_code,
         sa.func.row_number().over(order_by=order).label("queue_pos"),
         region_rank.label("region_rank"),
-    ).where(*_eligible(spec), ~still_member)
+    ).where(*_eligible(spec), ~still_member(spec.month))
 
 
 def _has_region_targets(spec: Pass) -> bool:
@@ -297,33 +280,6 @@ def _chosen(spec: Pass, rates: sa.CTE) -> sa.Select:
     if spec.max_workers is not None:
         chosen = chosen.where(ranked.c.position <= spec.max_workers)
     return chosen
-
-
-def is_fundable(worker: Worker, designation: Designation, campaign: Campaign) -> bool:
-    """Return whether money of ``designation`` may fund ``worker`` (the Python twin of ``_eligible``)."""
-    if worker.campaign_id != campaign.id or worker.verification != Verification.verified:
-        return False
-    if worker.consent_at is None or worker.flag_reason is not None:
-        return False
-    if (designation == Designation.zakat or campaign.mustahik_only) and not worker.is_mustahik:
-        return False
-    return not campaign.occupations or worker.occupation in campaign.occupations
-
-
-def next_fundable_month(worker_id: int, month: int) -> int:
-    """Return the first month a new payment for the worker would buy.
-
-    Right after the worker's funded coverage (arrears included, as BPJS
-    requires them paid first), or this month if the worker has none or has
-    been out for longer than the arrears window.
-    """
-    last = db.session.scalar(
-        sa.select(sa.func.max(CoverageMonth.month))
-        .where(CoverageMonth.worker_id == worker_id, CoverageMonth.state.in_(LIVE_STATES))
-    )
-    if last is None or last < month - ARREARS_MONTHS:
-        return month
-    return last + 1
 
 
 def fund_sponsorship(campaign: Campaign, worker: Worker, designation: Designation, *, months: int,

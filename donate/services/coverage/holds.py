@@ -11,7 +11,7 @@ from ...models.base import utcnow
 from ...months import current_month
 from ..errors import DomainError
 from ..locks import lock_worker
-from .allocation import is_fundable, next_fundable_month
+from .waitlist import is_fundable, next_fundable_month
 
 
 class WorkerUnavailable(DomainError):

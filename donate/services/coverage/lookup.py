@@ -30,8 +30,8 @@ from ...models import (
 from ...months import current_month, month_end, month_start
 from ..errors import FieldError
 from ..workers.registry import find_worker_by_nik
-from .allocation import ARREARS_MONTHS
 from .rates import base_premium
+from .waitlist import ARREARS_MONTHS, is_fundable, workers_ahead
 
 #: Waitlist places shown as "soon"; beyond it the answer only says "later". Kept vague on purpose.
 NEAR_IN_QUEUE = 100
@@ -232,20 +232,9 @@ def _queue(worker: Worker, month: int) -> str:
         return "needs_attention"
     if worker.verification != Verification.verified:
         return "verifying"
-    still_member = sa.exists().where(
-        CoverageMonth.worker_id == Worker.id, CoverageMonth.state.in_(LIVE_STATES),
-        CoverageMonth.month >= month - ARREARS_MONTHS)
-    ahead = sa.or_(
-        Worker.priority > worker.priority,
-        sa.and_(Worker.priority == worker.priority, Worker.registered_at < worker.registered_at),
-        sa.and_(Worker.priority == worker.priority, Worker.registered_at == worker.registered_at,
-                Worker.id < worker.id),
-    )
-    count = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Worker).where(
-            Worker.campaign_id == worker.campaign_id, Worker.verification == Verification.verified,
-            Worker.consent_at.is_not(None), Worker.flag_reason.is_(None), ~still_member, ahead))
-    return "soon" if count < NEAR_IN_QUEUE else "later"
+    if not is_fundable(worker, None, worker.campaign):  # the campaign's rules leave them out
+        return "needs_attention"
+    return "soon" if workers_ahead(worker, month=month) < NEAR_IN_QUEUE else "later"
 
 
 def _sponsors(worker: Worker) -> list[Sponsor]:

@@ -1,4 +1,13 @@
-"""Who is waiting to be funded: the waitlist, its count, and the workers donors may browse."""
+"""Who is waiting to be funded, and a worker's last live month: the one definition of each.
+
+A worker is *eligible* for money of a designation when they are verified,
+consented, not flagged, and meet the campaign's rules (its occupations, its
+mustahik-only setting, and zakat's rule that it funds only mustahik). A
+worker is *waiting* when eligible and not a member any more or yet: no live
+month inside the arrears window. The allocator, the API's
+``workers_waiting``, the donor's browse page, the dashboard and the status
+answer all build on these conditions, so they cannot disagree.
+"""
 
 import datetime as dt
 
@@ -14,55 +23,128 @@ from ...models import (
     Verification,
     Worker,
 )
-from ...models.base import utcnow
-from ...months import current_month
-from .allocation import ARREARS_MONTHS
+from ...months import month_index
+
+#: Months a BPU participant may pay in arrears after protection ends.
+ARREARS_MONTHS = 3
+#: Allocation order of the waitlist: priority, then registration.
+QUEUE_ORDER = (Worker.priority.desc(), Worker.registered_at, Worker.id)
 
 
-def waiting_count(campaign: Campaign, designation: Designation, *, today: dt.date | None = None) -> int:
-    """Count workers the waitlist could fund now with money of ``designation``."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(
-        _waiting(campaign, designation, today=today).subquery()))
+def needs_mustahik(campaign: Campaign, designation: Designation | None) -> bool:
+    """Return whether money of ``designation`` may fund only mustahik in ``campaign``."""
+    return designation == Designation.zakat or campaign.mustahik_only
 
 
-def _waiting(campaign: Campaign, designation: Designation | None, *, today=None) -> sa.Select:
-    """Select waiting workers who could be funded (verified, consented, not flagged, not covered)."""
-    month = current_month(today)
-    still_member = sa.exists().where(
+def eligible(campaign: Campaign, designation: Designation | None = None) -> list:
+    """Return the SQL conditions a worker meets to be funded with money of ``designation``.
+
+    ``designation=None`` asks for any of the campaign's money: the zakat rule
+    is left out, the campaign's own rules are not.
+    """
+    conditions = [
+        Worker.campaign_id == campaign.id,
+        Worker.verification == Verification.verified,
+        Worker.consent_at.is_not(None),
+        Worker.flag_reason.is_(None),
+    ]
+    if needs_mustahik(campaign, designation):
+        conditions.append(Worker.is_mustahik.is_(True))
+    if campaign.occupations:
+        conditions.append(Worker.occupation.in_(campaign.occupations))
+    return conditions
+
+
+def is_fundable(worker: Worker, designation: Designation | None, campaign: Campaign) -> bool:
+    """Return whether money of ``designation`` may fund ``worker`` (the Python twin of :func:`eligible`)."""
+    if worker.campaign_id != campaign.id or worker.verification != Verification.verified:
+        return False
+    if worker.consent_at is None or worker.flag_reason is not None:
+        return False
+    if needs_mustahik(campaign, designation) and not worker.is_mustahik:
+        return False
+    return not campaign.occupations or worker.occupation in campaign.occupations
+
+
+def still_member(month: int):
+    """Return the SQL condition that the worker has a live month inside the arrears window of ``month``."""
+    return sa.exists().where(
         CoverageMonth.worker_id == Worker.id, CoverageMonth.state.in_(LIVE_STATES),
         CoverageMonth.month >= month - ARREARS_MONTHS)
-    query = sa.select(Worker).where(
-        Worker.campaign_id == campaign.id, Worker.verification == Verification.verified,
-        Worker.consent_at.is_not(None), Worker.flag_reason.is_(None), ~still_member)
-    if designation == Designation.zakat or campaign.mustahik_only:
-        query = query.where(Worker.is_mustahik.is_(True))
-    if campaign.occupations:
-        query = query.where(Worker.occupation.in_(campaign.occupations))
-    return query
 
 
-def browse_workers(campaign: Campaign, *, regency: str | None = None, occupation: str | None = None,
-                   page: int = 1, per_page: int = 20, today: dt.date | None = None,
-                   now: dt.datetime | None = None) -> tuple[list[Worker], bool]:
-    """Return one page of waiting workers who agreed to be shown, and whether another page follows.
+def waiting(campaign: Campaign, designation: Designation | None = None, *, month: int) -> list:
+    """Return the SQL conditions of a worker waiting in ``month`` for money of ``designation``."""
+    return [*eligible(campaign, designation), ~still_member(month)]
 
-    The waitlist order (priority, then registration) is the index's order, and
-    no total is counted, so a page costs the same with 100,000 workers.
-    """
 
-    query = _waiting(campaign, None, today=today).where(
-        Worker.public_profile.is_(True),
-        Worker.id.not_in(sa.select(Hold.worker_id).where(Hold.expires_at > (now or utcnow()))),
+def not_held(now: dt.datetime):
+    """Return the SQL condition that no donor holds the worker for a checkout at ``now``."""
+    return Worker.id.not_in(sa.select(Hold.worker_id).where(Hold.expires_at > now))
+
+
+def waiting_count(campaign: Campaign, designation: Designation | None = None, *, today: dt.date) -> int:
+    """Count the workers waiting today for money of ``designation`` (any of the campaign's money if ``None``)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Worker).where(
+        *waiting(campaign, designation, month=month_index(today))))
+
+
+def waitlist(campaign: Campaign, *, today: dt.date, limit: int = 50) -> tuple[int, list[Worker], dict[str, int]]:
+    """Return the waitlist's size, its head in allocation order, and its size per regency."""
+    conditions = waiting(campaign, month=month_index(today))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Worker).where(*conditions))
+    head = list(db.session.scalars(sa.select(Worker).where(*conditions).order_by(*QUEUE_ORDER).limit(limit)))
+    return total, head, waiting_by_regency(campaign, today=today)
+
+
+def waiting_by_regency(campaign: Campaign, *, today: dt.date) -> dict[str, int]:
+    """Return how many workers wait in each regency."""
+    return dict(db.session.execute(
+        sa.select(Worker.regency_code, sa.func.count()).where(*waiting(campaign, month=month_index(today)))
+        .group_by(Worker.regency_code)).all())
+
+
+def workers_ahead(worker: Worker, *, month: int) -> int:
+    """Count the workers waiting in ``month`` ahead of ``worker`` in the waitlist's order."""
+    ahead = sa.or_(
+        Worker.priority > worker.priority,
+        sa.and_(Worker.priority == worker.priority, Worker.registered_at < worker.registered_at),
+        sa.and_(Worker.priority == worker.priority, Worker.registered_at == worker.registered_at,
+                Worker.id < worker.id),
     )
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Worker).where(
+        *waiting(worker.campaign, month=month), ahead))
+
+
+def browse_query(campaign: Campaign, *, today: dt.date, now: dt.datetime, regency: str | None = None,
+                 occupation: str | None = None) -> sa.Select:
+    """Select the waiting workers who agreed to be shown to donors and are not held, in waitlist order."""
+    query = sa.select(Worker).where(
+        *waiting(campaign, month=month_index(today)), Worker.public_profile.is_(True), not_held(now))
     if regency:
         query = query.where(Worker.regency_code == regency)
     if occupation:
         query = query.where(Worker.occupation == occupation)
+    return query.order_by(*QUEUE_ORDER)
+
+
+def browse_count(campaign: Campaign, *, today: dt.date, now: dt.datetime) -> int:
+    """Count the workers a donor may browse (waiting, shown, not held)."""
+    query = browse_query(campaign, today=today, now=now).order_by(None)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+def browse_workers(campaign: Campaign, *, today: dt.date, now: dt.datetime, regency: str | None = None,
+                   occupation: str | None = None, page: int = 1,
+                   per_page: int = 20) -> tuple[list[Worker], bool]:
+    """Return one page of the workers donors may browse, and whether another page follows.
+
+    The waitlist order (priority, then registration) is the index's order, and
+    no total is counted, so a page costs the same with 100,000 workers.
+    """
     page = max(page, 1)
-    rows = db.session.scalars(
-        query.order_by(Worker.priority.desc(), Worker.registered_at, Worker.id)
-        .offset((page - 1) * per_page).limit(per_page + 1)
-    ).all()
+    query = browse_query(campaign, today=today, now=now, regency=regency, occupation=occupation)
+    rows = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)).all()
     return rows[:per_page], len(rows) > per_page
 
 
@@ -75,26 +157,38 @@ def browse_filters(campaign: Campaign) -> tuple[list[str], list[str]]:
     return list(regencies), list(occupations)
 
 
-def age_band(worker: Worker, *, today: dt.date | None = None) -> str:
+def last_live_months(campaign_id: int | None = None, name: str = "last_live") -> sa.Subquery:
+    """Select (worker_id, last_month): each worker's last live (funded, sent or accepted) month."""
+    query = (sa.select(CoverageMonth.worker_id, sa.func.max(CoverageMonth.month).label("last_month"))
+             .where(CoverageMonth.state.in_(LIVE_STATES)).group_by(CoverageMonth.worker_id))
+    if campaign_id is not None:
+        query = query.where(CoverageMonth.campaign_id == campaign_id)
+    return query.subquery(name)
+
+
+def last_live_month(worker_id: int) -> int | None:
+    """Return the worker's last live month, or ``None`` if they never had one."""
+    return db.session.scalar(
+        sa.select(sa.func.max(CoverageMonth.month))
+        .where(CoverageMonth.worker_id == worker_id, CoverageMonth.state.in_(LIVE_STATES)))
+
+
+def next_fundable_month(worker_id: int, month: int) -> int:
+    """Return the first month a new payment for the worker would buy.
+
+    Right after the worker's funded coverage (arrears included, as BPJS
+    requires them paid first), or this month if the worker has none or has
+    been out for longer than the arrears window.
+    """
+    last = last_live_month(worker_id)
+    if last is None or last < month - ARREARS_MONTHS:
+        return month
+    return last + 1
+
+
+def age_band(worker: Worker, *, today: dt.date) -> str:
     """Return the worker's age as a decade band ("30–39"), never the exact birth date."""
-    today = today or dt.date.today()
     born = worker.birth_date
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     low = age // 10 * 10
     return f"{low}–{low + 9}"
-
-
-def waitlist(campaign: Campaign, *, limit: int = 50) -> tuple[int, list[Worker], dict[str, int]]:
-    """Return the waitlist's size, its head in allocation order, and its size per regency."""
-    month = current_month()
-    live = [s.value for s in LIVE_STATES]
-    member = sa.exists().where(CoverageMonth.worker_id == Worker.id, CoverageMonth.state.in_(live),
-                               CoverageMonth.month >= month - ARREARS_MONTHS)
-    conditions = (Worker.campaign_id == campaign.id, Worker.verification == Verification.verified,
-                  Worker.consent_at.is_not(None), Worker.flag_reason.is_(None), ~member)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Worker).where(*conditions))
-    head = list(db.session.scalars(sa.select(Worker).where(*conditions)
-                                   .order_by(Worker.priority.desc(), Worker.registered_at, Worker.id).limit(limit)))
-    per_region = dict(db.session.execute(sa.select(Worker.regency_code, sa.func.count()).where(*conditions)
-                                         .group_by(Worker.regency_code)).all())
-    return total, head, per_region

@@ -21,7 +21,8 @@ from ...models import (
     Worker,
 )
 from ...months import current_month
-from ..coverage.allocation import ARREARS_MONTHS, RENEWAL_HORIZON
+from ..coverage.allocation import RENEWAL_HORIZON
+from ..coverage.waitlist import ARREARS_MONTHS
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,7 @@ from flask_babel import gettext as _
 
 from ...extensions import db
 from ...models import (
-    LIVE_STATES,
     RECEIVED_STATES,
-    CoverageMonth,
     Donation,
     DonationKind,
     Payment,
@@ -22,6 +20,7 @@ from ...models import (
 )
 from ...models.base import utcnow
 from ...months import current_month
+from ..coverage.waitlist import last_live_months
 from ..locks import claim_once
 from ..mail import external_url, send_mail
 
@@ -29,12 +28,7 @@ from ..mail import external_url, send_mail
 def queue_renewal_reminders(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
     """Email each sponsor whose worker's cover ends this month, once per worker and month; return how many."""
     month = current_month(today)
-    last = (
-        sa.select(CoverageMonth.worker_id, sa.func.max(CoverageMonth.month).label("last_month"))
-        .where(CoverageMonth.state.in_(LIVE_STATES))
-        .group_by(CoverageMonth.worker_id)
-        .subquery()
-    )
+    last = last_live_months()
     monthly = sa.exists().where(Subscription.worker_id == Donation.worker_id,
                                 Subscription.donation_id == Donation.id,
                                 Subscription.state == SubscriptionState.active)

@@ -22,10 +22,9 @@ from ...models import (
 )
 from ...months import current_month
 from ...payments import provider
-from ..coverage.allocation import is_fundable, next_fundable_month
 from ..coverage.holds import WorkerUnavailable, hold_worker
 from ..coverage.rates import base_premium, rates_for_months
-from ..coverage.waitlist import waiting_count
+from ..coverage.waitlist import is_fundable, next_fundable_month, waiting_count
 from .donations import (
     SPONSOR_MONTHS,
     DonationRefused,
@@ -133,7 +132,7 @@ def give_to_pool(campaign: Campaign, amount_idr: int, designation: Designation, 
 
 
 def fund_workers(campaign: Campaign, workers: int, months: int, designation: Designation, donor: Donor,
-                 urls: UrlMaker, *, today: dt.date | None = None) -> tuple[Payment, str]:
+                 urls: UrlMaker, *, today: dt.date) -> tuple[Payment, str]:
     """Open the checkout for ``workers`` × ``months``, allocated from the waitlist once paid."""
     if not 1 <= months <= 12:
         raise DonationRefused("choose 1 to 12 months")

@@ -5,6 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ... import clock
 from ...extensions import db
 from ...forms.manage import CampaignForm, StatusForm
 from ...labels import label
@@ -12,11 +13,10 @@ from ...models import CampaignStatus, Designation, Role
 from ...months import month_code, month_end
 from ...regions import regency_name
 from ...services.access import audit
+from ...services.campaigns.books import money_by_designation, money_by_funder
 from ...services.campaigns.figures import (
     coverage_over_time,
     lapsing_workers,
-    money_by_designation,
-    money_by_funder,
     recent_activity,
     region_table,
     worker_equivalent,
@@ -118,11 +118,12 @@ def dashboard(slug):
     """Show a campaign's progress, regions, money, lapsing workers and recent activity."""
     campaign = campaign_for(slug, MANAGE)
     funders = money_by_funder(campaign)
+    today = clock.today()
     return render_template(
-        "manage/dashboard.html", campaign=campaign, progress=campaign_progress(campaign),
-        regions=region_table(campaign), money=money_by_designation(campaign),
-        funders=[(f, worker_equivalent(campaign, f.net_idr)) for f in funders],
-        lapsing=lapsing_workers(campaign, limit=20), activity=recent_activity(campaign),
+        "manage/dashboard.html", campaign=campaign, progress=campaign_progress(campaign, today=today),
+        regions=region_table(campaign, today=today), money=money_by_designation(campaign),
+        funders=[(f, worker_equivalent(campaign, f.net_idr, today=today)) for f in funders],
+        lapsing=lapsing_workers(campaign, today=today, limit=20), activity=recent_activity(campaign),
         chart_titles=CHART_TITLES, status_form=StatusForm(), next_status=_next_statuses(campaign.status))
 
 
@@ -130,7 +131,7 @@ def dashboard(slug):
 def chart(slug, name):
     """Send one dashboard chart as an SVG image (its own document, so the page needs no inline style)."""
     campaign = campaign_for(slug, MANAGE)
-    drawn = charts(campaign)
+    drawn = charts(campaign, today=clock.today())
     if name not in drawn:
         abort(404)
     response = current_app.response_class(drawn[name], mimetype="image/svg+xml")
@@ -154,22 +155,23 @@ def export(slug, name):
     campaign = campaign_for(slug, MANAGE)
     if name not in EXPORTS:
         abort(404)
+    today = clock.today()
     if name == "regions":
         text = write_csv(
             ("regency_code", "regency_name", "target_workers", "registered", "waiting", "funded", "protected"),
             ((r.code, r.name, r.target or "", r.registered, r.waiting, r.funded, r.protected)
-             for r in region_table(campaign)))
+             for r in region_table(campaign, today=today)))
     elif name == "funders":
         text = write_csv(
             ("funder", "designation", "gifts", "received_idr", "refunded_idr", "net_idr", "workers_for_term"),
             ((f.funder or "individual donors", f.designation.value, f.gifts, f.received_idr, f.refunded_idr,
-              f.net_idr, worker_equivalent(campaign, f.net_idr)) for f in money_by_funder(campaign)))
+              f.net_idr, worker_equivalent(campaign, f.net_idr, today=today)) for f in money_by_funder(campaign)))
     elif name == "progress":
         text = write_csv(("month", "workers_funded", "workers_protected"),
                                ((month_code(m), f, p)
-                                for m, f, p in coverage_over_time(campaign)))
+                                for m, f, p in coverage_over_time(campaign, today=today)))
     else:
-        lapsing = lapsing_workers(campaign, limit=None)
+        lapsing = lapsing_workers(campaign, today=today, limit=None)
         text = write_csv(
             ("worker", "display_name", "regency_code", "regency_name", "kpj", "covered_until"),
             ((w.public_id, w.display_name, w.regency_code, regency_name(w.regency_code), w.kpj or "",

@@ -17,7 +17,7 @@ from ...services.campaigns.figures import coverage_over_time, region_table
 CHART_TITLES = {"progress": lazy_gettext("Workers covered per month"), "regions": lazy_gettext("Workers by region")}
 
 
-def charts(campaign: Campaign, *, today: dt.date | None = None) -> dict[str, str]:
+def charts(campaign: Campaign, *, today: dt.date) -> dict[str, str]:
     """Return the dashboard's charts as inline SVG drawn by pygal."""
     style = Style(background="transparent", plot_background="#ffffff", colors=("#7fc29b", "#0b5d3b", "#c9a227"),
                   font_family="system-ui, sans-serif", label_font_size=11, major_label_font_size=11,

@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager
 
+from ... import clock
 from ...extensions import db
 from ...formatting import rupiah
 from ...forms.manage import FUNDING_SOURCES, AllocateForm, FundingForm, RefundForm
 from ...models import Designation, Donation, Payment, PaymentState
 from ...regions import regency_name
-from ...services.campaigns.figures import money_by_funder
+from ...services.campaigns.books import money_by_funder
 from ...services.coverage.preview import preview_allocation, run_allocation
 from ...services.coverage.waitlist import waitlist
 from ...services.money.donations import DonationRefused, record_institutional_funding
@@ -49,7 +50,7 @@ def allocation(slug):
     """Preview what allocating the pool would do; show the pool and the waitlist."""
     campaign = campaign_for(slug, MANAGE)
     preview = preview_allocation(campaign)
-    total, head, per_region = waitlist(campaign)
+    total, head, per_region = waitlist(campaign, today=clock.today())
     return render_template("manage/allocation.html", campaign=campaign, preview=preview, form=AllocateForm(),
                            waiting=total, head=head, waiting_regions=per_region, regency_name=regency_name)
 

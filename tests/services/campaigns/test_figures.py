@@ -15,13 +15,12 @@ from donate.models import (
     PaymentState,
     Role,
 )
-from donate.months import current_month
+from donate.months import current_month, month_start
 from donate.services import ledger
+from donate.services.campaigns.books import money_by_designation, money_by_funder
 from donate.services.campaigns.figures import (
     coverage_over_time,
     lapsing_workers,
-    money_by_designation,
-    money_by_funder,
     recent_activity,
     region_table,
     worker_equivalent,
@@ -45,7 +44,9 @@ def test_preview_shows_the_run_and_changes_nothing(app, make, manager):
     campaign = make.campaign(regions=(("1402", None), ("1471", None)))
     renewing = make.worker(campaign, regency_code="1402")
     make.paid_gift(campaign, TERM_COST)
-    run_allocation(campaign, user=manager, today=dt.date.today() - dt.timedelta(days=150))
+    today = dt.date.today()
+    # Six months ending this month, whatever day of the month it is.
+    run_allocation(campaign, user=manager, today=month_start(current_month(today) - 5))
     make.workers(campaign, 2, regency_code="1471")
     make.paid_gift(campaign, 3 * TERM_COST + 5_000)
     before = ledger.balances(campaign.id)
@@ -75,7 +76,7 @@ def test_funding_is_recorded_once_per_reference_and_shows_by_funder(app, make, m
     make.paid_gift(campaign, 50_000, donor_name="Budi")
     rows = money_by_funder(campaign)
     assert [(r.funder, r.net_idr) for r in rows] == [("APBD Provinsi Riau", 100 * TERM_COST), ("", 50_000)]
-    assert worker_equivalent(campaign, rows[0].net_idr) == 100
+    assert worker_equivalent(campaign, rows[0].net_idr, today=dt.date.today()) == 100
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "funding.record")) == 2
     assert ledger.check_ledger() == []
@@ -135,16 +136,18 @@ def test_dashboard_figures_come_from_coverage_and_the_ledger(app, make, manager)
     make.workers(campaign, 2, regency_code="1402")
     make.worker(campaign, regency_code="1471", verified=False)
     make.paid_gift(campaign, 2 * TERM_COST + 1_000, designation=Designation.zakat)
-    run_allocation(campaign, user=manager, today=dt.date.today() - dt.timedelta(days=150))
+    today = dt.date.today()
+    # Six months ending this month, whatever day of the month it is.
+    run_allocation(campaign, user=manager, today=month_start(current_month(today) - 5))
     db.session.execute(sa.update(CoverageMonth).where(CoverageMonth.month == current_month())
                        .values(state=CoverageState.accepted))
 
-    lapsing = lapsing_workers(campaign)
+    lapsing = lapsing_workers(campaign, today=today)
     assert (lapsing.workers, lapsing.renewal_idr) == (2, 2 * TERM_COST)
-    series = dict((m, (f, p)) for m, f, p in coverage_over_time(campaign))
+    series = dict((m, (f, p)) for m, f, p in coverage_over_time(campaign, today=today))
     assert series[current_month()] == (2, 2) and series[current_month() - 1] == (2, 0)
     assert series[current_month() + 1] == (0, 0)
-    rows = {r.code: r for r in region_table(campaign)}
+    rows = {r.code: r for r in region_table(campaign, today=today)}
     assert (rows["1402"].target, rows["1402"].registered, rows["1402"].funded, rows["1402"].protected) == (5, 2, 2, 2)
     assert rows["1471"].registered == 1 and rows["1471"].waiting == 0
     money = money_by_designation(campaign)
@@ -153,6 +156,6 @@ def test_dashboard_figures_come_from_coverage_and_the_ledger(app, make, manager)
     kinds = [a.kind for a in recent_activity(campaign)]
     assert "allocation.run" in kinds and "allocation" in kinds and "payment_received" in kinds
     with app.test_request_context():
-        svgs = charts(campaign)
+        svgs = charts(campaign, today=today)
     assert svgs["progress"].startswith("<svg") and "<script" not in svgs["progress"]
     assert "Indragiri Hulu" in svgs["regions"]

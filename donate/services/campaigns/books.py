@@ -1,0 +1,76 @@
+"""A campaign's money by designation and by funder, read from the ledger: one definition for every page."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import (
+    Account,
+    Campaign,
+    Designation,
+    Donation,
+    Journal,
+    Payment,
+    Posting,
+)
+from .. import ledger
+
+#: Name of the gifts that came without a named funder (online donors together).
+INDIVIDUALS = ""
+#: The ledger's accounts a campaign's books show, by the name each figure goes by.
+FIGURES = {"received": Account.received, "refunded": Account.refunded, "pool": Account.pool,
+           "allocated": Account.allocated, "remitted": Account.remitted}
+
+
+def money_by_designation(campaign: Campaign) -> dict[Designation, dict[str, int]]:
+    """Return received, refunded, pool, allocated and remitted money per designation.
+
+    Every designation the campaign accepts is shown, and any other that has
+    money in its books.
+    """
+    books = ledger.balances(campaign.id)
+    shown = [d for d in Designation if d in campaign.designations or any(books[a][d] for a in Account)]
+    return {d: {name: (-1 if account == Account.received else 1) * books[account][d]
+                for name, account in FIGURES.items()}
+            for d in shown}
+
+
+@dataclass
+class FunderRow:
+    #: The institution's name, or :data:`INDIVIDUALS` for online donors together.
+    funder: str
+    designation: Designation
+    received_idr: int
+    refunded_idr: int
+    gifts: int
+
+    @property
+    def net_idr(self) -> int:
+        """Return the money that stayed with the campaign."""
+        return self.received_idr - self.refunded_idr
+
+
+def money_by_funder(campaign: Campaign) -> list[FunderRow]:
+    """Return money received and refunded per named funder and designation (online donors together).
+
+    Largest first, online donors last.
+    """
+    name = sa.func.coalesce(Donation.funder, sa.literal(INDIVIDUALS))
+    rows = db.session.execute(
+        sa.select(name, Posting.designation, Posting.account, sa.func.sum(Posting.amount_idr),
+                  sa.func.count(sa.distinct(Donation.id)))
+        .join(Journal, Journal.id == Posting.journal_id)
+        .join(Payment, Payment.id == Journal.payment_id)
+        .join(Donation, Donation.id == Payment.donation_id)
+        .where(Posting.campaign_id == campaign.id, Posting.account.in_([Account.received, Account.refunded]))
+        .group_by(name, Posting.designation, Posting.account))
+    found: dict[tuple[str, Designation], FunderRow] = {}
+    for funder, designation, account, total, gifts in rows:
+        item = found.setdefault((funder, designation), FunderRow(funder, designation, 0, 0, 0))
+        if account == Account.received:
+            item.received_idr += -int(total)
+            item.gifts += gifts
+        else:
+            item.refunded_idr += int(total)
+    return sorted(found.values(), key=lambda r: (r.funder == INDIVIDUALS, -r.net_idr, r.funder, r.designation.value))
