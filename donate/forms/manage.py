@@ -9,6 +9,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -186,6 +187,8 @@ class RefundForm(FlaskForm):
     amount_idr = IntegerField(lazy_gettext("Amount to refund (Rp; empty: all that is left)"),
                               validators=[Optional(), NumberRange(min=1)])
     reason = StringField(lazy_gettext("Reason"), validators=[DataRequired(), Length(max=200)])
+    #: One token per form shown: sending the same form again (a retry after a timeout) is the same refund.
+    request_key = HiddenField(validators=[Optional(), Length(max=64)])
 
 
 class AuditFilterForm(FlaskForm):

@@ -16,8 +16,13 @@ class Account(enum.Enum):
 
     Debits are positive. Money arriving is credited to ``received`` and
     debited to ``pool``; money returned to a donor is debited to
-    ``refunded``. So ``-(received + refunded)`` is the money the campaign
-    holds, and it always equals ``pool + allocated + remitted``.
+    ``refunded``. Money refunded after it was spent (allocated or sent to
+    BPJS) is owed back to the pool: the ``shortfall`` account holds what is
+    still owed (a credit) and the campaign's next money repays it first.
+    Money a provider collected for an event we do not trust waits in
+    ``suspense``. So ``-(received + refunded + suspense)`` is the money the
+    campaign holds, and it always equals ``pool + allocated + remitted +
+    shortfall``.
     """
 
     received = "received"
@@ -25,6 +30,8 @@ class Account(enum.Enum):
     allocated = "allocated"
     remitted = "remitted"
     refunded = "refunded"
+    shortfall = "shortfall"
+    suspense = "suspense"
 
 
 class Journal(db.Model):

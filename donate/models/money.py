@@ -42,7 +42,8 @@ PAYMENT_TRANSITIONS: dict[PaymentState, set[PaymentState]] = {
     # A provider may still report money for a payment we gave up on; it is taken, never refused.
     PaymentState.failed: {PaymentState.paid},
     PaymentState.expired: {PaymentState.paid},
-    PaymentState.refunded: set(),
+    # A refund the provider reports failed after all gives the money back to the gift.
+    PaymentState.refunded: {PaymentState.paid},
 }
 
 
@@ -104,7 +105,10 @@ class Payment(db.Model):
     provider: Mapped[str] = mapped_column(sa.String(20))
     #: The provider's id for this payment (checkout session, transfer reference).
     provider_ref: Mapped[str | None] = mapped_column(sa.String(255))
+    #: The provider's id of the money movement behind the reference (Stripe: the PaymentIntent), once known.
+    money_ref: Mapped[str | None] = mapped_column(sa.String(255), index=True)
     amount_idr: Mapped[int] = mapped_column(Money)
+    #: Rupiah given back through refunds and lost disputes (the sum of what the ledger booked as refunded).
     refunded_idr: Mapped[int] = mapped_column(Money, default=0)
     state: Mapped[PaymentState] = mapped_column(enum_column(PaymentState), default=PaymentState.created)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -171,3 +175,126 @@ class Receipt(db.Model):
     emailed_at: Mapped[dt.datetime | None]
 
     payment: Mapped[Payment] = relationship()
+
+
+class RefundState(enum.Enum):
+    #: Stored before the provider is called; its id is the idempotency key.
+    requested = "requested"
+    #: The provider accepted it; the money is on its way back (booked).
+    pending = "pending"
+    succeeded = "succeeded"
+    #: The provider could not give the money back; nothing left (booked back if it had been booked).
+    failed = "failed"
+    canceled = "canceled"
+
+
+#: Refund states in which the money has left (and is booked as refunded).
+REFUND_BOOKED_STATES = (RefundState.pending, RefundState.succeeded)
+
+
+class Refund(db.Model):
+    """One refund of a payment: asked for by a manager, or made at the provider and reported by it."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        sa.UniqueConstraint("payment_id", "provider_ref"),
+        sa.CheckConstraint("amount_idr > 0", name="amount_positive"),
+        sa.CheckConstraint("booked_idr >= 0", name="booked_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id"), index=True)
+    amount_idr: Mapped[int] = mapped_column(Money)
+    state: Mapped[RefundState] = mapped_column(enum_column(RefundState), default=RefundState.requested)
+    #: The provider's refund id, once it answered (or reported a refund made in its dashboard).
+    provider_ref: Mapped[str | None] = mapped_column(sa.String(255))
+    #: The form's one-time token: the same request sent again finds this row (and so the same key).
+    request_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    #: Rupiah of this refund the ledger holds as refunded (0 until the provider took it; 0 again if it failed).
+    booked_idr: Mapped[int] = mapped_column(Money, default=0)
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: The provider's last word when it refused or failed the refund.
+    error: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    payment: Mapped[Payment] = relationship()
+
+    @property
+    def idempotency_key(self) -> str:
+        """Return the key the provider sees for this refund: one row, one refund, however often sent."""
+        return f"lindungi-refund-{self.id}"
+
+
+class Dispute(db.Model):
+    """A chargeback or inquiry the provider reported, with what it took and what it released."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (
+        sa.UniqueConstraint("payment_id", "provider_ref"),
+        sa.CheckConstraint("withdrawn_idr >= 0", name="withdrawn_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id"), index=True)
+    provider_ref: Mapped[str] = mapped_column(sa.String(255))
+    amount_idr: Mapped[int] = mapped_column(Money)
+    #: The provider's status word ("warning_needs_response", "needs_response", "won", "lost").
+    status: Mapped[str] = mapped_column(sa.String(40))
+    #: Rupiah the provider holds back for this dispute, as booked (withdrawn minus reinstated).
+    withdrawn_idr: Mapped[int] = mapped_column(Money, default=0)
+    #: Balance movements the provider has reported for it: an event reporting fewer is older news.
+    transactions_seen: Mapped[int] = mapped_column(default=0)
+    #: Coverage months released when the money was withdrawn: [[worker_id, month, premium, designation]].
+    released: Mapped[list] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    payment: Mapped[Payment] = relationship()
+
+
+class FlaggedEvent(db.Model):
+    """A verified provider event that disagrees with what we asked for: booked nowhere, held for a manager.
+
+    Money the provider did collect in rupiah waits in the campaign's suspense
+    account (``held_idr``) until a manager settles it at the provider.
+    """
+
+    __tablename__ = "flagged_events"
+    __table_args__ = (sa.CheckConstraint("held_idr >= 0", name="held_nonnegative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(sa.String(20))
+    #: The event's id, or ``None`` when a status look-up (the success page) found the disagreement.
+    event_id: Mapped[str | None] = mapped_column(sa.String(255))
+    event_type: Mapped[str] = mapped_column(sa.String(80), default="")
+    #: "amount", "currency", "reference" (another payment's id, not its reference) or "unknown".
+    problem: Mapped[str] = mapped_column(sa.String(20))
+    #: The reference the event carries.
+    provider_ref: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    #: The payment it claims or concerns, if any.
+    payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payments.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    #: The provider's figure as it sent it ("10000 usd").
+    provider_amount: Mapped[str] = mapped_column(sa.String(80), default="")
+    #: What we asked for, in rupiah.
+    expected_idr: Mapped[int | None] = mapped_column(Money)
+    #: Rupiah collected by the provider and held in the suspense account.
+    held_idr: Mapped[int] = mapped_column(Money, default=0)
+    detail: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[dt.datetime | None]
+
+    payment: Mapped[Payment | None] = relationship()
+
+
+class SandboxRecord(db.Model):
+    """The sandbox provider's own book of what its checkout page collected and refunded."""
+
+    __tablename__ = "sandbox_records"
+
+    ref: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    #: "paid", "failed" or "expired", as the donor chose on the checkout page.
+    state: Mapped[str] = mapped_column(sa.String(20))
+    amount_idr: Mapped[int] = mapped_column(Money, default=0)
+    refunded_idr: Mapped[int] = mapped_column(Money, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -5,17 +5,21 @@ hands it to the same webhook handling a real provider's event goes through,
 so the confirmation path that runs in production runs here too.
 """
 
+import datetime as dt
 import hashlib
 import hmac
 import json
 import secrets
 import time
+from collections.abc import Iterator
 
+import sqlalchemy as sa
 from flask import url_for
 
-from ..models import Payment, PaymentState
+from ..extensions import db
+from ..models import Payment, PaymentState, Refund, SandboxRecord
 from ..security import is_development
-from .base import InvalidWebhook, PaymentProvider, ProviderEvent
+from .base import InvalidWebhook, PaymentProvider, ProviderEvent, ProviderRecord, RefundRecord, Verdict
 
 SIGNATURE_HEADER = "Sandbox-Signature"
 #: Signed events older than this are refused, as Stripe refuses stale ones.
@@ -40,12 +44,21 @@ class SandboxProvider(PaymentProvider):
         return url_for("sandbox.checkout", ref=payment.provider_ref, next=success_url, cancel=cancel_url)
 
     def event_for(self, payment: Payment, outcome: str) -> tuple[bytes, dict[str, str]]:
-        """Return the signed body and headers of the event an outcome button sends."""
+        """Write the outcome in the sandbox's own book; return the signed body and headers of its event."""
+        record = db.session.get(SandboxRecord, payment.provider_ref)
+        if record is None:
+            record = SandboxRecord(ref=payment.provider_ref, state=OUTCOMES[outcome].value, amount_idr=0)
+            db.session.add(record)
+        if record.state != PaymentState.paid.value:
+            record.state = OUTCOMES[outcome].value
+            record.amount_idr = payment.amount_idr if outcome == "pay" else 0
+        db.session.flush()
         body = json.dumps({
             "id": "evt_" + secrets.token_urlsafe(12),
             "type": f"payment.{OUTCOMES[outcome].value}",
             "payment_ref": payment.provider_ref,
             "amount_idr": payment.amount_idr,
+            "currency": "idr",
         }).encode()
         return body, {SIGNATURE_HEADER: self.sign(body)}
 
@@ -71,14 +84,48 @@ class SandboxProvider(PaymentProvider):
         try:
             data = json.loads(body)
             state = PaymentState(data["type"].removeprefix("payment."))
+            currency = str(data.get("currency") or "idr").lower()
             return ProviderEvent(id=str(data["id"]), type=data["type"], payment_ref=data["payment_ref"],
-                                 state=state, amount_idr=int(data["amount_idr"]))
+                                 state=state, amount_idr=int(data["amount_idr"]) if currency == "idr" else None,
+                                 currency=currency, provider_amount=f"{data['amount_idr']} {currency}",
+                                 summary=f"sandbox payment {data['payment_ref']}")
         except (KeyError, ValueError, TypeError):
             raise InvalidWebhook("unreadable event") from None
 
-    def fetch_state(self, payment: Payment) -> PaymentState:
-        """The sandbox keeps no state of its own: ours is authoritative."""
-        return payment.state
+    def fetch_verdict(self, payment: Payment) -> Verdict:
+        """Read the sandbox's own book: what its checkout page collected for this reference."""
+        record = db.session.get(SandboxRecord, payment.provider_ref) if payment.provider_ref else None
+        if record is None:
+            return Verdict(state=PaymentState.pending, payment_ref=payment.provider_ref)
+        return Verdict(state=PaymentState(record.state), amount_idr=record.amount_idr, currency="idr",
+                       payment_ref=record.ref, provider_amount=f"{record.amount_idr} idr")
 
-    def refund(self, payment: Payment, amount_idr: int) -> None:
-        """Nothing to call: sandbox money is not real."""
+    def refund(self, refund: Refund) -> RefundRecord:
+        """Give sandbox money back in the sandbox's book (it is not real money)."""
+        record = db.session.get(SandboxRecord, refund.payment.provider_ref)
+        if record is not None:
+            record.refunded_idr += refund.amount_idr
+            db.session.flush()
+        return RefundRecord(ref=f"sbx_re_{refund.id}", amount_idr=refund.amount_idr, status="succeeded",
+                            refund_id=refund.id)
+
+    def fetch_record(self, payment: Payment) -> ProviderRecord | None:
+        """Return the sandbox's own record of a payment."""
+        record = db.session.get(SandboxRecord, payment.provider_ref) if payment.provider_ref else None
+        if record is None:
+            return None
+        return _record(record)
+
+    def list_records(self, *, since: dt.datetime | None = None) -> Iterator[ProviderRecord]:
+        """Yield every record of the sandbox's book (since ``since``)."""
+        query = sa.select(SandboxRecord).order_by(SandboxRecord.ref)
+        if since is not None:
+            query = query.where(SandboxRecord.created_at >= since)
+        for record in db.session.scalars(query):
+            yield _record(record)
+
+
+def _record(record: SandboxRecord) -> ProviderRecord:
+    return ProviderRecord(payment_ref=record.ref, state=PaymentState(record.state),
+                          received_idr=record.amount_idr, refunded_idr=record.refunded_idr,
+                          created_at=record.created_at)

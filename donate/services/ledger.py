@@ -43,7 +43,46 @@ def post_entry(campaign_id: int, kind: str, lines: Iterable[Line], *, memo: str 
     ]
     db.session.add(journal)
     db.session.flush()
+    for designation in {d for account, d, amount in lines if account == Account.pool and amount > 0}:
+        repay_shortfall(campaign_id, designation)
     return journal
+
+
+def repay_shortfall(campaign_id: int, designation: Designation) -> int:
+    """Move money that just reached the pool to the shortfall it owes, before anything else spends it.
+
+    A refund or chargeback of money already allocated or remitted leaves a
+    shortfall (a credit balance); every entry that brings money into the
+    pool calls this, so the campaign's next money of the same designation
+    pays it back first. Returns the rupiah repaid.
+    """
+    owed = -balance(campaign_id, Account.shortfall, designation)
+    if owed <= 0:
+        return 0
+    repaid = min(owed, balance(campaign_id, Account.pool, designation))
+    if repaid > 0:
+        post_entry(campaign_id, "shortfall_repaid",
+                   [(Account.shortfall, designation, repaid), (Account.pool, designation, -repaid)],
+                   memo="money into the pool repays the shortfall left by a refund of spent money")
+    return repaid
+
+
+def take_from_pool(campaign_id: int, designation: Designation, amount_idr: int, *, kind: str,
+                   to: Account, payment_id: int | None = None, memo: str = "") -> int:
+    """Book ``amount_idr`` leaving the pool to ``to``; what the pool lacks becomes a shortfall.
+
+    Money the provider already returned cannot be refused, so the pool gives
+    what it has and the rest is owed (``Account.shortfall``), repaid first
+    from the campaign's next money. Returns the part left owed.
+    """
+    pool = max(balance(campaign_id, Account.pool, designation), 0)
+    from_pool = min(pool, amount_idr)
+    owed = amount_idr - from_pool
+    post_entry(campaign_id, kind,
+               [(to, designation, amount_idr), (Account.pool, designation, -from_pool),
+                (Account.shortfall, designation, -owed)],
+               payment_id=payment_id, memo=memo)
+    return owed
 
 
 def balance(campaign_id: int, account: Account, designation: Designation | None = None) -> int:
@@ -123,18 +162,40 @@ def check_ledger() -> list[str]:
     ):
         received[(campaign_id, designation)] = int(amount)
         refunded[(campaign_id, designation)] = int(refunded_amount)
-    keys = set(received) | {(c, d) for c, a, d in totals if a in (Account.received, Account.refunded)}
+    keys = set(received) | {(c, d) for c, a, d in totals if a in (Account.received, Account.refunded,
+                                                                   Account.shortfall, Account.suspense)}
     for campaign_id, designation in sorted(keys, key=str):
-        booked_in = -totals.get((campaign_id, Account.received, designation), 0)
-        booked_out = totals.get((campaign_id, Account.refunded, designation), 0)
+        def books(account: Account) -> int:
+            return totals.get((campaign_id, account, designation), 0)
+
+        held = books(Account.suspense)
+        booked_in = -books(Account.received) - held
+        booked_out = books(Account.refunded)
+        owed = -books(Account.shortfall)
+        label = f"campaign {campaign_id}: "
         if booked_in != received.get((campaign_id, designation), 0):
             problems.append(
-                f"campaign {campaign_id}: received ({designation.value}) is {booked_in} "
+                f"{label}received ({designation.value}) is {booked_in} "
                 f"but paid payments total {received.get((campaign_id, designation), 0)}"
             )
         if booked_out != refunded.get((campaign_id, designation), 0):
             problems.append(
-                f"campaign {campaign_id}: refunded ({designation.value}) is {booked_out} "
+                f"{label}refunded ({designation.value}) is {booked_out} "
                 f"but payments record {refunded.get((campaign_id, designation), 0)} refunded"
+            )
+        if held < 0:
+            problems.append(f"{label}suspense ({designation.value}) is negative: {held}")
+        if owed < 0:
+            problems.append(f"{label}shortfall ({designation.value}) was repaid beyond what was owed: {-owed}")
+        if owed > 0 and books(Account.pool) > 0:
+            problems.append(f"{label}pool ({designation.value}) holds {books(Account.pool)} while a shortfall of "
+                            f"{owed} is unpaid")
+        # received - refunded - shortfall repaid = pool + allocated + remitted, where the refunded money that
+        # was already spent counts as owed until the campaign's next money repays it.
+        held_here = books(Account.pool) + books(Account.allocated) + books(Account.remitted)
+        if booked_in - booked_out + owed != held_here:
+            problems.append(
+                f"{label}{designation.value}: received {booked_in} - refunded {booked_out} + shortfall owed {owed} "
+                f"is not pool + allocated + remitted ({held_here})"
             )
     return problems

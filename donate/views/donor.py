@@ -258,7 +258,12 @@ def cancel_subscription(subscription_id):
     subscription = db.session.get(Subscription, subscription_id)
     if subscription is None or subscription.donor_id != current_user.id:
         abort(404)
-    subscriptions.cancel_subscription(subscription)
+    try:
+        subscriptions.cancel_subscription(subscription)
+    except subscriptions.SubscriptionUnavailable as exc:
+        db.session.rollback()
+        flash(str(exc))
+        return redirect(url_for("donor.home"))
     db.session.commit()
     flash(_("Your monthly sponsorship is stopped. The months already paid stay funded."))
     return redirect(url_for("donor.home"))

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, request
 
 from ..extensions import csrf, db
 from ..payments import InvalidWebhook, provider
+from ..payments.base import ProviderError
 from ..services.money.events import EventTooEarly, handle_event
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -30,6 +31,12 @@ def _answer(provider_name: str):
         # The rollback also takes back the event's processed mark, so the retry is handled afresh.
         db.session.rollback()
         current_app.logger.info("%s webhook retried later: %s", provider_name, exc)
+        return {"outcome": "retry"}, 503
+    except ProviderError as exc:
+        # A look-up at the provider failed: nothing is booked, and the provider's retry tries again.
+        db.session.rollback()
+        current_app.logger.warning("%s webhook retried later: look-up failed (request %s): %s", provider_name,
+                                   exc.request_id, exc.detail)
         return {"outcome": "retry"}, 503
     return {"outcome": outcome}
 

@@ -167,12 +167,12 @@ def test_webhook_for_a_failed_payment(client, make):
     assert count(Hold) == 0
 
 
-def test_webhook_for_an_unknown_payment_is_ignored(client, app):
+def test_webhook_for_an_unknown_payment_is_flagged_not_booked(client, app):
     body = json.dumps({"id": "evt_x", "type": "payment.paid", "payment_ref": "sbx_nobody",
                        "amount_idr": 16_800}).encode()
     response = post_webhook(client, body, provider("sandbox").sign(body))
     assert response.status_code == 200
-    assert response.get_json() == {"outcome": "ignored"}
+    assert response.get_json() == {"outcome": "flagged"}
 
 
 def test_untrusted_webhooks_are_refused(client, make):

@@ -66,6 +66,26 @@ def session_reply(session_id="cs_test_1"):
     return {"id": session_id, "object": "checkout.session", "url": f"https://checkout.stripe.test/{session_id}"}
 
 
+def stripe_list(url, items, has_more=False):
+    """Return a Stripe list object as the API sends it."""
+    return {"object": "list", "data": items, "has_more": has_more, "url": url}
+
+
+def refund_obj(refund_id, amount_idr, *, status="succeeded", intent="pi_1", refund_id_ours=None, created=1_764_000_000):
+    metadata = {"refund_id": str(refund_id_ours)} if refund_id_ours else {}
+    return {"id": refund_id, "object": "refund", "amount": amount_idr * 100, "currency": "idr",
+            "charge": "ch_1", "payment_intent": intent, "status": status, "metadata": metadata,
+            "created": created, "reason": "requested_by_customer"}
+
+
+def charge_refunded(event_id, amount_refunded_idr, *, amount_idr, intent="pi_1"):
+    """A ``charge.refunded`` event as today's API sends it: the running total, no invoice, no refunds list."""
+    return event(event_id, "charge.refunded", {
+        "id": "ch_1", "object": "charge", "amount": amount_idr * 100, "amount_captured": amount_idr * 100,
+        "amount_refunded": amount_refunded_idr * 100, "currency": "idr", "payment_intent": intent,
+        "refunded": amount_refunded_idr == amount_idr, "status": "succeeded", "metadata": {}})
+
+
 def signed(client, event: dict, *, secret=SECRET, timestamp=None):
     """Post an event to the webhook signed as Stripe would."""
     payload = json.dumps(event)
@@ -91,7 +111,8 @@ def completed(payment, *, session="cs_test_1", status="paid", event_id="evt_comp
               subscription=None):
     return event(event_id, "checkout.session.completed", {
         "id": session, "object": "checkout.session", "payment_status": status, "status": "complete",
-        "amount_total": payment.amount_idr * 100, "client_reference_id": str(payment.id), "mode": mode,
+        "amount_total": payment.amount_idr * 100, "currency": "idr", "client_reference_id": str(payment.id),
+        "mode": mode,
         "metadata": {"payment_id": str(payment.id)}, "subscription": subscription,
         "payment_intent": "pi_1" if mode == "payment" else None,
     })
@@ -169,6 +190,7 @@ def test_unpaid_completion_waits_for_the_async_result(stripe_app, client, campai
     # Money that arrives after all is still taken.
     succeeded = event("evt_ok", "checkout.session.async_payment_succeeded",
                       {"id": "cs_test_1", "payment_status": "paid", "amount_total": SIX_MONTHS * 100,
+                       "currency": "idr",
                        "metadata": {"payment_id": str(payment.id)}})
     assert signed(client, succeeded).json["outcome"] == "confirmed"
     assert len(months_of(worker)) == 6
@@ -205,12 +227,13 @@ def test_success_page_asks_stripe_rather_than_trusting_the_redirect(stripe_app, 
     from donate.services.money.receipts import payment_token
 
     thanks = f"/donor/thanks/{payment_token(payment)}"
+    reply = {**session_reply(), "amount_total": SIX_MONTHS * 100, "currency": "idr", "payment_intent": "pi_1"}
     api.add(responses.GET, f"{API}/v1/checkout/sessions/cs_test_1",
-            json={**session_reply(), "status": "open", "payment_status": "unpaid"})
+            json={**reply, "status": "open", "payment_status": "unpaid"})
     assert "Menunggu pembayaran" in client.get(thanks).get_data(as_text=True)
     assert months_of(worker) == []
     api.replace(responses.GET, f"{API}/v1/checkout/sessions/cs_test_1",
-                json={**session_reply(), "status": "complete", "payment_status": "paid"})
+                json={**reply, "status": "complete", "payment_status": "paid"})
     assert "Terima kasih" in client.get(thanks).get_data(as_text=True)
     assert len(months_of(worker)) == 6
     # The webhook that follows finds the work done.
@@ -226,17 +249,19 @@ def test_partial_then_full_refund_from_stripe(stripe_app, client, campaign, make
                       "donor_name": "Ani"})
     payment = db.session.scalar(sa.select(Payment))
     signed(client, completed(payment))
-    refund = {"id": "ch_1", "object": "charge", "amount": 20_000_000, "payment_intent": "pi_1",
-              "metadata": {"payment_id": str(payment.id)}}
-    partial = signed(client, event("evt_r1", "charge.refunded", {**refund, "amount_refunded": 5_000_000}))
+    api.add(responses.GET, f"{API}/v1/refunds", json=stripe_list("/v1/refunds", [refund_obj("re_1", 50_000)]))
+    partial = signed(client, charge_refunded("evt_r1", 50_000, amount_idr=200_000))
     assert partial.json["outcome"] == "refunded"
+    assert "payment_intent=pi_1" in api.calls[-1].request.url
     db.session.refresh(payment)
     assert (payment.refunded_idr, payment.state) == (50_000, PaymentState.paid)
     assert balance(campaign.id, Account.pool, Designation.infak) == 150_000
-    # A retried or repeated notice with the same running total changes nothing.
-    assert signed(client, event("evt_r1b", "charge.refunded",
-                                {**refund, "amount_refunded": 5_000_000})).json["outcome"] == "already refunded"
-    full = signed(client, event("evt_r2", "charge.refunded", {**refund, "amount_refunded": 20_000_000}))
+    # A retried or repeated notice about the same refund changes nothing.
+    assert signed(client, charge_refunded("evt_r1b", 50_000, amount_idr=200_000)).json["outcome"] \
+        == "refund already recorded"
+    api.replace(responses.GET, f"{API}/v1/refunds", json=stripe_list(
+        "/v1/refunds", [refund_obj("re_2", 150_000), refund_obj("re_1", 50_000)]))
+    full = signed(client, charge_refunded("evt_r2", 200_000, amount_idr=200_000))
     assert full.json["outcome"] == "refunded"
     db.session.refresh(payment)
     assert (payment.refunded_idr, payment.state) == (200_000, PaymentState.refunded)
@@ -250,13 +275,17 @@ def test_refund_found_through_the_payment_intent(stripe_app, client, campaign, a
                       "donor_name": "Ani"})
     payment = db.session.scalar(sa.select(Payment))
     signed(client, completed(payment))
+    payment.money_ref = None  # as for a payment booked before its PaymentIntent was kept
+    db.session.commit()
     api.add(responses.GET, f"{API}/v1/checkout/sessions",
-            json={"object": "list", "data": [session_reply()], "has_more": False, "url": "/v1/checkout/sessions"})
-    response = signed(client, event("evt_r", "charge.refunded", {
-        "id": "ch_1", "object": "charge", "payment_intent": "pi_1", "metadata": {}, "amount_refunded": 3_000_000}))
+            json=stripe_list("/v1/checkout/sessions", [session_reply()]))
+    api.add(responses.GET, f"{API}/v1/refunds", json=stripe_list("/v1/refunds", [refund_obj("re_1", 30_000)]))
+    response = signed(client, charge_refunded("evt_r", 30_000, amount_idr=100_000))
     assert response.json["outcome"] == "refunded"
-    assert "payment_intent=pi_1" in api.calls[-1].request.url
+    assert any("payment_intent=pi_1" in call.request.url and "/v1/checkout/sessions" in call.request.url
+               for call in api.calls)
     assert db.session.scalar(sa.select(Payment.refunded_idr)) == 30_000
+    assert db.session.scalar(sa.select(Payment.money_ref)) == "pi_1"
 
 
 def test_refund_before_the_payment_is_retried_later(stripe_app, client, campaign, api):
@@ -265,28 +294,50 @@ def test_refund_before_the_payment_is_retried_later(stripe_app, client, campaign
                 data={"amount": "100000", "designation": "infak", "donor_email": "a@example.com",
                       "donor_name": "Ani"})
     payment = db.session.scalar(sa.select(Payment))
-    refund = event("evt_early", "charge.refunded", {"id": "ch_1", "amount_refunded": 10_000_000,
-                                                     "metadata": {"payment_id": str(payment.id)}})
+    api.add(responses.GET, f"{API}/v1/checkout/sessions",
+            json=stripe_list("/v1/checkout/sessions", [session_reply()]))
+    api.add(responses.GET, f"{API}/v1/refunds", json=stripe_list("/v1/refunds", [refund_obj("re_1", 100_000)]))
+    refund = charge_refunded("evt_early", 100_000, amount_idr=100_000)
     assert signed(client, refund).status_code == 503
     signed(client, completed(payment))
     assert signed(client, refund).json["outcome"] == "refunded"  # the retry, accepted now
     assert check_ledger() == []
 
 
-def test_dispute_marks_the_payment_and_takes_the_money_out_of_the_pool(stripe_app, client, campaign, make, api):
+def dispute_obj(status, *, amount_idr=SIX_MONTHS, withdrawn=False, reinstated=False, charge="ch_1"):
+    """A dispute as today's API sends it: money movements in ``balance_transactions``."""
+    transactions = []
+    if withdrawn:
+        transactions.append({"id": "txn_w", "object": "balance_transaction", "amount": -amount_idr * 100,
+                             "currency": "idr", "fee": 1_500_000, "type": "adjustment",
+                             "reporting_category": "dispute"})
+    if reinstated:
+        transactions.append({"id": "txn_r", "object": "balance_transaction", "amount": amount_idr * 100,
+                             "currency": "idr", "fee": 0, "type": "adjustment",
+                             "reporting_category": "dispute_reversal"})
+    return {"id": "dp_1", "object": "dispute", "amount": amount_idr * 100, "currency": "idr", "charge": charge,
+            "payment_intent": "pi_1", "status": status, "reason": "fraudulent",
+            "balance_transactions": transactions, "is_charge_refundable": False}
+
+
+def test_dispute_marks_the_payment_and_takes_the_money_out_when_stripe_withdraws_it(stripe_app, client, campaign,
+                                                                                   make, api):
     worker, payment = checkout_sponsorship(client, campaign, make, api)
     signed(client, completed(payment))
     assert len(months_of(worker)) == 6
-    api.add(responses.GET, f"{API}/v1/charges/ch_1",
-            json={"id": "ch_1", "object": "charge", "payment_intent": "pi_1",
-                  "metadata": {"payment_id": str(payment.id)}})
-    dispute = event("evt_dp", "charge.dispute.created",
-                    {"id": "dp_1", "object": "dispute", "charge": "ch_1", "amount": SIX_MONTHS * 100})
-    assert signed(client, dispute).json["outcome"] == "disputed"
+    created = event("evt_dp", "charge.dispute.created", dispute_obj("needs_response"))
+    assert signed(client, created).json["outcome"] == "dispute recorded"
+    db.session.refresh(payment)
+    assert payment.state == PaymentState.disputed and payment.refunded_idr == 0
+    assert len(months_of(worker)) == 6  # nothing moved yet
+    withdrawn = event("evt_dpw", "charge.dispute.funds_withdrawn", dispute_obj("needs_response", withdrawn=True))
+    assert signed(client, withdrawn).json["outcome"] == "funds withdrawn"
     db.session.refresh(payment)
     assert payment.state == PaymentState.disputed and payment.refunded_idr == SIX_MONTHS
     assert months_of(worker) == []  # not yet sent to BPJS, so released
-    assert signed(client, {**dispute, "id": "evt_dp2"}).json["outcome"] == "already disputed"
+    assert signed(client, {**withdrawn, "id": "evt_dpw2"}).json["outcome"] == "dispute recorded"
+    db.session.refresh(payment)
+    assert payment.refunded_idr == SIX_MONTHS
     assert check_ledger() == []
 
 
@@ -326,8 +377,8 @@ def test_concurrent_deliveries_of_one_event_fulfil_once(stripe_app, campaign, ma
 # -- monthly sponsorships ---------------------------------------------------
 
 def invoice(payment, invoice_id, reason, *, subscription="sub_1", event_id=None, new_shape=True):
-    obj = {"id": invoice_id, "object": "invoice", "amount_paid": 1_680_000, "billing_reason": reason,
-           "status": "paid"}
+    obj = {"id": invoice_id, "object": "invoice", "amount_paid": 1_680_000, "currency": "idr",
+           "billing_reason": reason, "status": "paid"}
     metadata = {"payment_id": str(payment.id)}
     if new_shape:
         obj["parent"] = {"subscription_details": {"subscription": subscription, "metadata": metadata}}
@@ -338,6 +389,9 @@ def invoice(payment, invoice_id, reason, *, subscription="sub_1", event_id=None,
 
 @pytest.fixture
 def monthly(stripe_app, client, campaign, make, api):
+    # The first invoice names its subscription; Stripe says which checkout started that subscription.
+    api.add(responses.GET, f"{API}/v1/checkout/sessions",
+            json=stripe_list("/v1/checkout/sessions", [session_reply("cs_sub")]))
     """A logged-in donor who has opened a monthly sponsorship checkout."""
     create_user("rina@example.com", "rahasia123", name="Rina")
     worker = make.worker(campaign)
@@ -424,21 +478,26 @@ def test_subscription_deleted_by_stripe_stops_it(monthly, client):
 def test_a_closed_dispute_settles_the_payment(stripe_app, client, campaign, make, api, outcome):
     worker, payment = checkout_sponsorship(client, campaign, make, api)
     signed(client, completed(payment))
-    charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_1", "metadata": {"payment_id": str(payment.id)}}
-    dispute = {"id": "dp_1", "object": "dispute", "charge": charge, "amount": SIX_MONTHS * 100}
-    signed(client, event("evt_dp", "charge.dispute.created", dispute))
+    signed(client, event("evt_dpw", "charge.dispute.funds_withdrawn", dispute_obj("needs_response", withdrawn=True)))
     pool_while_disputed = ledger_pool(campaign)
-
-    closed = event("evt_dp_closed", "charge.dispute.closed", {**dispute, "status": outcome})
-    assert signed(client, closed).json["outcome"] == f"dispute {outcome}"
-    assert signed(client, {**closed, "id": "evt_dp_closed_again"}).json["outcome"] == "dispute already closed"
+    if outcome == "won":
+        reinstated = event("evt_dpr", "charge.dispute.funds_reinstated",
+                           dispute_obj("won", withdrawn=True, reinstated=True))
+        assert signed(client, reinstated).json["outcome"] == "funds reinstated"
+    closed = event("evt_dp_closed", "charge.dispute.closed",
+                   dispute_obj(outcome, withdrawn=True, reinstated=outcome == "won"))
+    assert signed(client, closed).json["outcome"] == "dispute recorded"
+    assert signed(client, {**closed, "id": "evt_dp_closed_again"}).json["outcome"] == "dispute recorded"
     db.session.refresh(payment)
     if outcome == "won":
         assert (payment.state, payment.refunded_idr) == (PaymentState.paid, 0)
-        assert ledger_pool(campaign) == pool_while_disputed + SIX_MONTHS
+        # The months released when the money left are back for the same worker.
+        assert len(months_of(worker)) == 6
+        assert ledger_pool(campaign) == pool_while_disputed
     else:
         assert (payment.state, payment.refunded_idr) == (PaymentState.refunded, SIX_MONTHS)
         assert ledger_pool(campaign) == pool_while_disputed
+        assert months_of(worker) == []
     assert check_ledger() == []
 
 

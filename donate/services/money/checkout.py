@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ...extensions import db
 from ...models import (
@@ -22,18 +23,20 @@ from ...models import (
 )
 from ...months import current_month
 from ...payments import provider
+from ...payments.base import ProviderError
 from ..coverage.holds import WorkerUnavailable, hold_worker
 from ..coverage.rates import base_premium, rates_for_months
 from ..coverage.waitlist import is_fundable, next_fundable_month, waiting_count
 from .donations import (
     SPONSOR_MONTHS,
     DonationRefused,
-    confirm_payment,
+    PaymentUnavailable,
     create_donation,
-    fail_payment,
     start_payment,
+    transition,
 )
 from .receipts import issue_receipt
+from .settlement import settle_payment
 
 #: The smallest free amount for the pool: most of one worker-month.
 MIN_POOL_GIFT_IDR = 10_000
@@ -87,10 +90,15 @@ def _checkout(donation: Donation, urls: UrlMaker, *, subscription: bool = False)
                                     donor_id=donation.donor_id, provider=payments.name,
                                     designation=donation.designation, amount_idr=donation.amount_idr))
         db.session.flush()
-        url = payments.create_subscription_checkout(payment, success_url=success, cancel_url=cancel)
-    else:
-        url = payments.create_checkout(payment, success_url=success, cancel_url=cancel)
-    db.session.flush()
+    start = payments.create_subscription_checkout if subscription else payments.create_checkout
+    try:
+        url = start(payment, success_url=success, cancel_url=cancel)
+    except ProviderError as exc:
+        # The caller rolls back: no gift, payment or hold is left behind for a checkout that never opened.
+        current_app.logger.warning("%s refused to open a checkout for payment %s (request %s): %s",
+                                   payments.name, payment.id, exc.request_id, exc.detail)
+        raise PaymentUnavailable(retryable=exc.retryable) from exc
+    transition(payment, PaymentState.pending)
     return payment, url
 
 
@@ -165,16 +173,20 @@ def renew_sponsorship(worker: Worker, user, urls: UrlMaker, *, today: dt.date | 
 
 
 def refresh_payment(payment: Payment) -> PaymentState:
-    """Ask the provider for the payment's state and settle it here through the same functions webhooks use.
+    """Ask the provider what it says of the payment and settle it through the one settlement function.
 
-    The success page calls this: arriving there proves nothing by itself.
+    The success page calls this: arriving there proves nothing by itself. If
+    the provider cannot be reached, the page says "waiting" and the webhook
+    settles the payment later.
     """
     if payment.state in (PaymentState.created, PaymentState.pending):
-        state = provider(payment.provider).fetch_state(payment)
-        if state == PaymentState.paid:
-            confirm_payment(payment.id)
-        elif state in (PaymentState.failed, PaymentState.expired):
-            fail_payment(payment, state)
+        try:
+            verdict = provider(payment.provider).fetch_verdict(payment)
+        except ProviderError as exc:
+            current_app.logger.warning("%s could not say how payment %s stands (request %s): %s",
+                                       payment.provider, payment.id, exc.request_id, exc.detail)
+            return payment.state
+        settle_payment(payment, verdict)
         db.session.refresh(payment)
     if payment.state == PaymentState.paid:
         issue_receipt(payment)

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 
 from ...extensions import db
 from ...formatting import rupiah
@@ -36,10 +37,19 @@ class DonationRefused(DomainError):
     """A gift that cannot be accepted as asked (the message says why)."""
 
 
+class PaymentUnavailable(DonationRefused):
+    """The payment provider could not open the checkout; nothing was charged or kept."""
+
+    def __init__(self, *, retryable: bool = True):
+        super().__init__(lazy_gettext("the payment service is not answering. Nothing was charged; "
+                                      "please try again in a few minutes.") if retryable else
+                         lazy_gettext("the payment service refused to open the checkout. Nothing was charged; "
+                                      "please try another payment method or contact us."))
+        self.retryable = retryable
+
+
 class InvalidTransition(DomainError):
     """A payment asked to move to a state its current state does not lead to."""
-
-
 
 
 def create_donation(campaign: Campaign, *, kind: DonationKind, designation: Designation, amount_idr: int,

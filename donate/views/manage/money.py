@@ -1,5 +1,7 @@
 """Money in without a card, allocation of the pool, gifts and refunds."""
 
+import secrets
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,7 +18,7 @@ from ...services.campaigns.books import money_by_funder
 from ...services.coverage.preview import preview_allocation, run_allocation
 from ...services.coverage.waitlist import waitlist
 from ...services.money.donations import DonationRefused, record_institutional_funding
-from ...services.money.refunds import RefundRefused, refund_gift
+from ...services.money.refunds import RefundRefused, RefundUnavailable, request_refund, send_refund
 from . import MANAGE, bp, campaign_for
 
 
@@ -99,14 +101,23 @@ def refund(slug, payment_id):
     if payment is None or payment.donation.campaign_id != campaign.id:
         abort(404)
     form = RefundForm()
+    if not form.request_key.data:
+        form.request_key.data = secrets.token_urlsafe(24)
     if form.validate_on_submit():
         try:
-            amount = refund_gift(payment, form.amount_idr.data, user=current_user, reason=form.reason.data)
+            refund = request_refund(payment, form.amount_idr.data, user=current_user, reason=form.reason.data,
+                                    request_key=form.request_key.data)
+            # Committed before the provider is called: a retry after a timeout finds this row and its key.
+            db.session.commit()
+            refund = send_refund(refund, user=current_user)
+        except RefundUnavailable as exc:
+            db.session.commit()  # the refund row keeps what the provider said; nothing is booked
+            form.amount_idr.errors = list(form.amount_idr.errors) + [str(exc)]
         except RefundRefused as exc:
             db.session.rollback()
             form.amount_idr.errors = list(form.amount_idr.errors) + [str(exc)]
         else:
             db.session.commit()
-            flash(_("Refunded %(amount)s.", amount=rupiah(amount)))
+            flash(_("Refunded %(amount)s.", amount=rupiah(refund.amount_idr)))
             return redirect(url_for("manage.gifts", slug=campaign.slug))
     return render_template("manage/refund.html", campaign=campaign, payment=payment, form=form)

@@ -251,10 +251,11 @@ def test_transition_follows_the_state_machine(campaign, start, end):
     db.session.rollback()  # the payment never really received money
 
 
-def test_the_state_machine_never_refuses_money_and_never_reopens_a_refund():
+def test_the_state_machine_never_refuses_money_and_a_refund_reopens_only_when_it_failed():
     assert PaymentState.paid in PAYMENT_TRANSITIONS[PaymentState.failed]
     assert PaymentState.paid in PAYMENT_TRANSITIONS[PaymentState.expired]
-    assert PAYMENT_TRANSITIONS[PaymentState.refunded] == set()
+    # A refund the provider reports failed gives the money back: the payment is paid again, nothing else.
+    assert PAYMENT_TRANSITIONS[PaymentState.refunded] == {PaymentState.paid}
     assert PaymentState.failed not in PAYMENT_TRANSITIONS[PaymentState.paid]
 
 
@@ -544,11 +545,15 @@ def test_a_failure_then_a_payment_is_still_taken(campaign):
     assert pool(campaign) == 30_000
 
 
-def test_events_for_unknown_payments_are_ignored(campaign):
+def test_events_for_unknown_payments_book_nothing(campaign):
     payment = pending(campaign, 30_000)
+    # Money reported for an object we never opened is flagged for a manager, never booked.
     assert handle_event("sandbox", ProviderEvent(id="e1", type="paid", payment_ref="sbx_nobody",
-                                                 state=PaymentState.paid)) == "ignored"
+                                                 state=PaymentState.paid, amount_idr=30_000)) == "flagged"
     assert handle_event("sandbox", ProviderEvent(id="e2", type="ping", payment_ref=None)) == "ignored"
+    assert handle_event("sandbox", ProviderEvent(id="e4", type="expired", payment_ref="sbx_nobody",
+                                                 state=PaymentState.expired)) == "ignored"
     assert handle_event("stripe", ProviderEvent(id="e3", type="paid", payment_ref=payment.provider_ref,
-                                                state=PaymentState.paid)) == "ignored"
+                                                state=PaymentState.paid, amount_idr=30_000)) == "flagged"
     assert journals("payment_received") == 0
+    assert payment.state == PaymentState.created  # untouched
