@@ -23,8 +23,8 @@ def _set_accounts(old, new):
     """Widen (or narrow) the postings' account CHECK; SQLite rebuilds the table, so its triggers come back."""
     bind = op.get_bind()
     if bind.dialect.name == 'postgresql':
-        op.drop_constraint('ck_postings_account', 'postings', type_='check')
-        op.create_check_constraint('ck_postings_account', 'postings',
+        op.drop_constraint('account', 'postings', type_='check')
+        op.create_check_constraint('account', 'postings',
                                    sa.column('account').in_(new))
         return
     for action in ('update', 'delete'):
