@@ -7,12 +7,10 @@ from flask import Flask, current_app, has_request_context, request, session
 
 from . import cli, formatting, payments, security
 from .config import load_config
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
-#: Babel locale used for each interface language.
-REGIONAL_LOCALES = {"en": "en_ID"}
 
 
 def select_locale() -> str:
@@ -25,8 +23,7 @@ def select_locale() -> str:
             session["lang"] = chosen
         if session.get("lang") in languages:
             language = session["lang"]
-    # English as used in Indonesia: English words, "Rp 16.800" and Indonesian number grouping.
-    return REGIONAL_LOCALES.get(language, language)
+    return formatting.babel_locale(language)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -48,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    compress.init_app(app)
     formatting.init_app(app)
     payments.init_app(app)
 

@@ -58,6 +58,8 @@ class Defaults:
     MAIL_PASSWORD = ""
     #: Sender address, e.g. "Lindungi <noreply@lindungi.id>".
     MAIL_FROM = ""
+    #: Response compression (Flask-Compress): brotli for browsers that take it, else gzip.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
 
 
 def _coerce(raw: str, default):

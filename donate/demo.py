@@ -20,7 +20,7 @@ from .models import (
     User,
     Worker,
 )
-from .months import current_month
+from .months import current_month, month_end, month_start
 from .services.access.accounts import create_user
 from .services.access.staff import assign_staff
 from .services.campaigns.progress import campaign_progress
@@ -60,29 +60,42 @@ OCCUPATIONS = ("ojek", "pedagang kaki lima", "nelayan", "buruh tani", "marbot", 
                "pemulung", "tukang becak")
 
 
-#: Paid demo gifts: (donor, designation, amount, anonymous).
+#: Paid demo gifts: (donor, designation, amount, anonymous, doa).
 DEMO_GIFTS = (
-    ("PT Sawit Lestari (CSR)", Designation.csr, 6_048_000, False),
-    ("Ahmad Fauzi", Designation.zakat, 1_209_600, False),
-    ("Siti Rahma", Designation.infak, 302_400, True),
-    ("Muzakki Pekanbaru", Designation.zakat, 2_419_200, False),
+    ("PT Sawit Lestari (CSR)", Designation.csr, 6_048_000, False, ""),
+    ("Ahmad Fauzi", Designation.zakat, 1_209_600, False,
+     "Semoga para pekerja selalu diberi keselamatan dan rezeki yang berkah."),
+    ("Siti Rahma", Designation.infak, 302_400, True, "Semoga keluarga mereka tenang bekerja. Aamiin."),
+    ("Muzakki Pekanbaru", Designation.zakat, 2_419_200, False, ""),
 )
 
+#: The demo's story, in Markdown as a manager would write it.
+DEMO_STORY = """\
+**Gerakan Nasional Peduli Perlindungan Pekerja Rentan**: BPJS Ketenagakerjaan dan BAZNAS
+melindungi 100.000 pekerja rentan — ojek, pedagang kaki lima, nelayan, buruh tani, marbot —
+dengan jaminan kecelakaan kerja (JKK) dan jaminan kematian (JKM).
 
-def demo_campaign() -> Campaign:
-    """Return the (unsaved) GN Lingkaran 2018 campaign."""
+- Rp 16.800 melindungi satu pekerja selama satu bulan.
+- Jika pekerja meninggal dunia, keluarganya menerima Rp 42 juta dan beasiswa untuk dua anak.
+- Kecelakaan kerja dirawat tanpa batas biaya.
+"""
+
+#: Months the demo campaign has been running, and months it has left (its dates follow today).
+DEMO_MONTHS_RUNNING = 2
+DEMO_MONTHS_LEFT = 10
+
+
+def demo_campaign(today: dt.date | None = None) -> Campaign:
+    """Return the (unsaved) GN Lingkaran 2018 campaign, running around ``today``."""
+    month = current_month(today)
     campaign = Campaign(
         slug=DEMO_SLUG,
         name="GN Lingkaran 2018",
-        story=(
-            "Gerakan Nasional Peduli Perlindungan Pekerja Rentan: BPJS Ketenagakerjaan dan BAZNAS "
-            "melindungi 100.000 pekerja rentan dengan jaminan kecelakaan kerja (JKK) dan jaminan "
-            "kematian (JKM) hingga akhir 2018."
-        ),
+        story=DEMO_STORY,
         target_workers=100_000,
         term_months=6,
-        starts_on=dt.date(2018, 1, 1),
-        ends_on=dt.date(2018, 12, 31),
+        starts_on=month_start(month - DEMO_MONTHS_RUNNING),
+        ends_on=month_end(month + DEMO_MONTHS_LEFT),
         designations_accepted=",".join(d.value for d in Designation),
     )
     campaign.regions = [CampaignRegion(code=code, target_workers=target) for code, target in DEMO_REGIONS]
@@ -120,9 +133,10 @@ def synthetic_workers(count: int, *, seed: int = 2018,
     return workers
 
 
-def load_demo(workers: int, *, manager_email: str, manager_password: str) -> dict[str, int]:
+def load_demo(workers: int, *, manager_email: str, manager_password: str,
+              today: dt.date | None = None) -> dict[str, int]:
     """Create the demo campaign, synthetic workers, funding and gifts, and allocate the pool."""
-    campaign = demo_campaign()
+    campaign = demo_campaign(today)
     db.session.add(campaign)
     db.session.flush()
     manager = create_user(manager_email, manager_password, role=Role.manager, name="Amil Demo")
@@ -134,9 +148,9 @@ def load_demo(workers: int, *, manager_email: str, manager_password: str) -> dic
                    reference="DEMO-APBD-RIAU-2018")
     record_funding(campaign, 10_080_000, funder="BAZNAS Provinsi Riau", designation=Designation.zakat,
                    reference="DEMO-BAZNAS-RIAU-2018")
-    for name, designation, amount, anonymous in DEMO_GIFTS:
+    for name, designation, amount, anonymous, doa in DEMO_GIFTS:
         donation = create_donation(campaign, kind=DonationKind.pool, designation=designation, amount_idr=amount,
-                                   donor_name=name, is_anonymous=anonymous)
+                                   donor_name=name, is_anonymous=anonymous, message=doa)
         payment = start_payment(donation, "sandbox")
         confirm_payment(payment.id)
     allocate_pool(campaign)

@@ -66,10 +66,11 @@ STATUS_ANSWER = {
     "additionalProperties": False,
     "required": ["status", "name_masked", "campaign", "protected_from", "protected_until", "funded_from",
                  "funded_until", "lapsed_on", "arrears_until", "membership_ended", "queue", "kpj_masked",
-                 "programs", "sponsors"],
+                 "rejection_reason", "programs", "sponsors"],
     "properties": {
-        "status": {"type": "string", "enum": ["protected", "funded", "waiting", "lapsed", "not_found"],
-                   "description": "not_found is also the answer to a known NIK with the wrong name."},
+        "status": {"type": "string", "enum": ["protected", "funded", "waiting", "lapsed", "rejected", "not_found"],
+                   "description": "not_found is also the answer to a known NIK with the wrong name; "
+                                  "rejected: BPJS refused the registration (see rejection_reason)."},
         "name_masked": _nullable({"type": "string", "description": "Initials only, e.g. 'B*** S******'."}),
         "campaign": {"oneOf": [
             {"type": "null"},
@@ -86,6 +87,7 @@ STATUS_ANSWER = {
         "queue": {"type": ["string", "null"], "enum": ["verifying", "needs_attention", "soon", "later", None],
                   "description": f"Rough place on the waitlist: 'soon' is among the first {NEAR_IN_QUEUE}."},
         "kpj_masked": _nullable({"type": "string"}),
+        "rejection_reason": _nullable({"type": "string", "description": "The reason BPJS gave for refusing."}),
         "programs": {"type": "array", "items": {"type": "string", "enum": ["jkk", "jkm"]}},
         "sponsors": {"type": "array", "items": {
             "type": "object", "additionalProperties": False, "required": ["name", "kind"],

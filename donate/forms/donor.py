@@ -36,7 +36,9 @@ def digits(value):
 class DonorDetails(FlaskForm):
     """Who gives and how they want to be shown; shared by every gift form."""
 
-    designation = RadioField(lazy_gettext("This gift is"), validators=[InputRequired()])
+    # Nothing preselected: the donor says what the gift is (zakat may only fund mustahik workers).
+    designation = RadioField(lazy_gettext("This gift is"), validators=[
+        InputRequired(message=lazy_gettext("Choose what this gift is: zakat, infak/sedekah or CSR."))])
     donor_name = StringField(lazy_gettext("Your name (or company)"), validators=[Length(max=200)])
     donor_email = StringField(lazy_gettext("Email for the receipt"), filters=[strip],
                               validators=[Optional(), Length(max=254),
@@ -49,8 +51,6 @@ class DonorDetails(FlaskForm):
     def set_designations(self, designations: list[Designation]) -> None:
         """Offer only what the campaign accepts."""
         self.designation.choices = [(d.value, DESIGNATION_LABELS[d]) for d in designations]
-        if not self.designation.data and designations:
-            self.designation.data = designations[-1].value
 
     def validate_donor_email(self, field):
         """Ask for an email when nobody is logged in: it is where the receipt goes."""

@@ -11,6 +11,7 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -18,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
+    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -130,7 +132,9 @@ class FundingForm(FlaskForm):
     funder = StringField(lazy_gettext("Funder"), validators=[DataRequired(), Length(max=200)],
                          description=lazy_gettext('As it should appear publicly, e.g. "APBD Provinsi Riau".'))
     amount_idr = IntegerField(lazy_gettext("Amount (Rp)"), validators=[DataRequired(), NumberRange(min=1)])
-    designation = SelectField(lazy_gettext("Designation"), choices=designation_choices)
+    # Nothing preselected: a default once turned an APBD transfer into zakat.
+    designation = RadioField(lazy_gettext("Designation"), choices=designation_choices, validators=[
+        InputRequired(message=lazy_gettext("Choose what this money is: zakat, infak/sedekah or CSR."))])
     reference = StringField(lazy_gettext("Transfer reference"), validators=[Optional(), Length(max=255)],
                             description=lazy_gettext("Recording the same reference twice counts the money once."))
 
@@ -209,3 +213,18 @@ class UserRoleForm(FlaskForm):
 class AssignForm(FlaskForm):
     campaign = SelectField(lazy_gettext("Campaign"), validators=[DataRequired()])
     assign = SelectField(choices=[("add", lazy_gettext("Assign")), ("remove", lazy_gettext("Remove"))])
+
+
+class CoverForm(FlaskForm):
+    """The campaign page's cover picture."""
+
+    picture = FileField(lazy_gettext("Cover picture (JPEG, PNG or WebP, up to 8 MB)"), validators=[FileRequired()])
+
+
+class UpdateForm(FlaskForm):
+    """A "Kabar terbaru" post."""
+
+    title = StringField(lazy_gettext("Title"), validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(lazy_gettext("Text"), validators=[DataRequired(), Length(max=10000)],
+                         description=lazy_gettext("Markdown: **bold**, *italic*, lists with -, links as [text](https://…)."))
+    picture = FileField(lazy_gettext("Picture (optional)"))

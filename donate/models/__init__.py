@@ -1,7 +1,7 @@
 """The domain model, one module per domain (grouped as ``services/`` is)."""
 
 from .access import AuditEvent, Role, User, campaign_staff
-from .campaigns import Campaign, CampaignRegion, CampaignStatus, Designation
+from .campaigns import Campaign, CampaignRegion, CampaignStatus, CampaignUpdate, Designation
 from .coverage import (
     LIVE_STATES,
     Allocation,
@@ -12,7 +12,7 @@ from .coverage import (
     PremiumRate,
     StatusLink,
 )
-from .donors import PrivacyRequest, PrivacyRequestKind, RenewalReminder
+from .donors import Amin, PrivacyRequest, PrivacyRequestKind, RenewalReminder, UpdateOptOut
 from .ledger import Account, Journal, Posting
 from .mail import OutboxMessage
 from .money import (
@@ -40,12 +40,14 @@ __all__ = [
     "Account",
     "Acknowledgement",
     "Allocation",
+    "Amin",
     "AllocationKind",
     "AuditEvent",
     "BatchState",
     "Campaign",
     "campaign_staff",
     "CampaignRegion",
+    "CampaignUpdate",
     "CampaignStatus",
     "CoverageMonth",
     "CoverageState",
@@ -75,6 +77,7 @@ __all__ = [
     "StatusLink",
     "Subscription",
     "SubscriptionState",
+    "UpdateOptOut",
     "User",
     "Verification",
     "Worker",

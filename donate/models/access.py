@@ -30,6 +30,8 @@ class User(UserMixin, db.Model):
     #: Werkzeug's scrypt hash.
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.donor)
+    #: Interface language for mail sent to the account ("id", "en").
+    locale: Mapped[str] = mapped_column(sa.String(10), default="id", server_default="id")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: Part of every session cookie's user id; raising it ends every session of the account.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -53,6 +53,8 @@ class Campaign(db.Model):
     mustahik_only: Mapped[bool] = mapped_column(default=False)
     #: Comma-separated occupations eligible for funding; empty means any.
     eligible_occupations: Mapped[str] = mapped_column(sa.Text, default="")
+    #: File name of the cover image under ``instance/covers/`` (see ``services.campaigns.covers``).
+    cover_image: Mapped[str | None] = mapped_column(sa.String(80))
     #: Bumped to take a row lock that serialises money moves within the campaign.
     lock_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -93,3 +95,24 @@ class CampaignRegion(db.Model):
     target_workers: Mapped[int | None]
 
     campaign: Mapped[Campaign] = relationship(back_populates="regions")
+
+
+class CampaignUpdate(db.Model):
+    """A "Kabar terbaru" post by a manager: shown on the campaign page and emailed to its donors."""
+
+    __tablename__ = "campaign_updates"
+    __table_args__ = (sa.Index("ix_campaign_updates_campaign_created", "campaign_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    #: Markdown, rendered through the sanitiser.
+    body: Mapped[str] = mapped_column(sa.Text)
+    #: File name of the optional image under ``instance/covers/``.
+    image: Mapped[str | None] = mapped_column(sa.String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: Donors the update was emailed to.
+    emailed: Mapped[int] = mapped_column(default=0)
+
+    campaign: Mapped[Campaign] = relationship()

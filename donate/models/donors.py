@@ -40,3 +40,24 @@ class PrivacyRequest(db.Model):
     #: Gifts covered by the request (downloaded or anonymised).
     donations: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Amin(db.Model):
+    """One visitor's "Aamiin" to a donor's doa, counted once per visitor."""
+
+    __tablename__ = "amins"
+
+    donation_id: Mapped[int] = mapped_column(sa.ForeignKey("donations.id", ondelete="CASCADE"), primary_key=True)
+    #: Keyed hash of the visitor's cookie id (no personal data).
+    visitor: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class UpdateOptOut(db.Model):
+    """An email address that asked for no more "Kabar terbaru" of a campaign."""
+
+    __tablename__ = "update_opt_outs"
+
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

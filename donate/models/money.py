@@ -57,6 +57,8 @@ class Donation(db.Model):
         sa.CheckConstraint("amount_idr > 0", name="amount_positive"),
         sa.CheckConstraint("months IS NULL OR months BETWEEN 1 AND 12", name="months_range"),
         sa.CheckConstraint("workers_count IS NULL OR workers_count > 0", name="workers_positive"),
+        # The doa list walks a campaign's gifts newest first.
+        sa.Index("ix_donations_campaign_id_id", "campaign_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +79,12 @@ class Donation(db.Model):
     message: Mapped[str] = mapped_column(sa.String(500), default="")
     #: Institution behind manual funding ("APBD Provinsi Riau").
     funder: Mapped[str | None] = mapped_column(sa.String(200))
+    #: Interface language of the donor when giving ("id", "en"): receipts and updates go out in it.
+    locale: Mapped[str] = mapped_column(sa.String(10), default="id", server_default="id")
+    #: "Aamiin" said to the message (kept with every :class:`~donate.models.donors.Amin` row added).
+    amins: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Set when a manager hid the message for abuse; the gift itself stays.
+    message_hidden_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     campaign: Mapped[Campaign] = relationship()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template, url_for
 
 from ..extensions import db
+from ..formatting import babel_locale
 from ..models import OutboxMessage
 from ..models.base import utcnow
 
@@ -22,6 +23,13 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
         return url_for(endpoint, _external=True, **values)
+
+
+def mail_locale(language: str | None) -> str:
+    """Return the Babel locale for mail to someone who uses ``language`` ("en" reads rupiah as in Indonesia)."""
+    languages = current_app.config["LANGUAGES"]
+    language = language if language in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return babel_locale(language)
 
 
 def send_mail(to_email: str, subject: str, template: str, **context) -> OutboxMessage:

@@ -1,6 +1,7 @@
 """Accounts: register, log in, log out, reset a forgotten password, confirm an email."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user, login_required, login_user, logout_user
@@ -39,7 +40,8 @@ def register():
     form = RegisterForm(email=request.args.get("email", ""))
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(form.email.data, form.password.data, name=form.name.data or "")
+            user = accounts.create_user(form.email.data, form.password.data, name=form.name.data or "",
+                                        locale=get_locale().language)
         except accounts.AccountRefused:
             form.email.errors.append(_("This email already has an account: log in or reset the password."))
         else:
@@ -63,6 +65,8 @@ def login():
         if user is None:
             form.password.errors.append(_("Wrong email or password."))
         else:
+            accounts.remember_language(user, get_locale().language)
+            db.session.commit()
             login_user(user)
             return redirect(safe_next(home()))
     return render_template("auth/login.html", form=form)

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,7 +13,7 @@ from ..forms.donor import FundWorkersForm, PoolGiftForm, SponsorForm
 from ..models import Designation, DonationKind, PaymentState, Subscription, Worker
 from ..payments import provider
 from ..regions import regency_name
-from ..services.coverage.holds import WorkerUnavailable
+from ..services.coverage.holds import WorkerUnavailable, held_for_another
 from ..services.coverage.waitlist import (
     age_band,
     browse_filters,
@@ -59,6 +60,7 @@ def _donor(form) -> Donor:
         email=form.donor_email.data or (user.email if user else None),
         user_id=user.id if user else None, npwp=form.npwp.data,
         is_anonymous=form.is_anonymous.data, message=form.message.data or "",
+        locale=get_locale().language,
     )
 
 
@@ -111,6 +113,11 @@ def sponsor(slug, public_id):
                                                        Worker.public_profile.is_(True)))
     if worker is None:
         abort(404)
+    hold = request.method == "GET" and held_for_another(
+        worker, current_user.id if current_user.is_authenticated else None, now=clock.now())
+    if hold:
+        # Say so before the donor fills anything in; the hold lapses if the other donor does not pay.
+        return render_template("donor/held.html", campaign=campaign, worker=worker, hold=hold), 409
     designations = [d for d in campaign.designations if d != Designation.zakat or worker.is_mustahik]
     form = SponsorForm()
     form.set_designations(designations)
@@ -147,15 +154,18 @@ def give(slug):
     campaign = _open_campaign(slug)
     form = PoolGiftForm()
     form.set_designations(campaign.designations)
+    # Preset tiles (owned by the giving page): the amount big, what it buys beneath.
     presets = pool_presets(campaign)
-    form.preset.choices = [(str(amount), _("%(workers)s worker × %(months)s months = %(amount)s",
-                                           workers=w, months=m, amount=_rupiah(amount))
-                            if w == 1 else
-                            _("%(workers)s workers × %(months)s months = %(amount)s",
-                              workers=w, months=m, amount=_rupiah(amount)))
-                           for w, m, amount in presets]
+    form.preset.choices = [(str(amount), _rupiah(amount)) for _w, _m, amount in presets]
+    notes = {str(amount): (w, m) for w, m, amount in presets}
     if request.method == "GET":
-        form.preset.data = str(presets[1][2])
+        asked = request.args.get("amount", type=int)
+        if asked and str(asked) in notes:
+            form.preset.data = str(asked)
+        elif asked:
+            form.amount.data = str(asked)
+        else:
+            form.preset.data = str(presets[1][2])
     _prefill(form)
     if form.validate_on_submit():
         try:
@@ -167,7 +177,7 @@ def give(slug):
             return redirect(url_for("donor.give", slug=slug))
         db.session.commit()
         return redirect(url)
-    return render_template("donor/give.html", campaign=campaign, form=form)
+    return render_template("donor/give.html", campaign=campaign, form=form, notes=notes)
 
 
 @bp.route("/campaigns/<slug>/fund", methods=["GET", "POST"])
@@ -183,7 +193,12 @@ def fund(slug):
     _prefill(form)
     today = clock.today()
     waiting = {d.value: waiting_count(campaign, d, today=today) for d in campaign.designations}
-    if form.validate_on_submit():
+    quoting = request.method == "POST" and "quote" in request.form
+    if quoting:
+        # "Show the total" only quotes: it checks the numbers and never opens a checkout.
+        form.workers.validate(form)
+        form.months.validate(form)
+    elif form.validate_on_submit():
         try:
             _payment, url = fund_workers(campaign, form.workers.data, form.months.data,
                                          Designation(form.designation.data), _donor(form), _urls, today=today)
@@ -194,8 +209,11 @@ def fund(slug):
         else:
             db.session.commit()
             return redirect(url)
+    workers_count, months = form.workers.data, form.months.data
+    total = (bulk_quote(workers_count, months, today=today) if isinstance(workers_count, int) and isinstance(months, int)
+             and workers_count >= 1 and 1 <= months <= 12 else None)
     return render_template("donor/fund.html", campaign=campaign, form=form, waiting=waiting,
-                           unit=bulk_quote(1, 1, today=today))
+                           unit=bulk_quote(1, 1, today=today), total=total)
 
 
 @bp.get("/thanks/<token>")
@@ -272,3 +290,4 @@ def cancel_subscription(subscription_id):
 def _rupiah(amount: int) -> str:
 
     return rupiah(amount)
+

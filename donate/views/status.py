@@ -77,7 +77,8 @@ def private(response):
     """Keep status answers out of caches, search engines, referrers and other sites' frames."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex"
+    if request.endpoint != "status.index":  # the form page is for search engines to find; answers are not
+        response.headers["X-Robots-Tag"] = "noindex"
     response.headers["X-Frame-Options"] = "DENY"
     return response
 

@@ -6,12 +6,17 @@ browser is the system's ``/usr/bin/chromium`` (``.ci/run`` installs it).
 
 import os
 import shutil
+import subprocess
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("DONATE_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+#: The axe-core release the accessibility checks inject (from the npm registry, cached outside the repo).
+AXE_VERSION = "4.10.3"
+AXE_CACHE = Path(os.environ.get("DONATE_TEST_AXE_DIR") or Path.home() / ".cache" / "lindungi-tests" / f"axe-core-{AXE_VERSION}")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -27,6 +32,19 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """Return axe.min.js, installing the npm package ``axe-core`` into a cache folder the first time."""
+    script = AXE_CACHE / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        npm = shutil.which("npm")
+        assert npm, "the accessibility checks need npm to fetch axe-core (apt install npm)"
+        AXE_CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run([npm, "install", "--prefix", str(AXE_CACHE), "--no-audit", "--no-fund", "--ignore-scripts",
+                        "--no-save", f"axe-core@{AXE_VERSION}"], check=True, capture_output=True, timeout=300)
+    return script.read_text(encoding="utf-8")
 
 
 @pytest.fixture

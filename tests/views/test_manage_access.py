@@ -40,6 +40,10 @@ NEEDS = {
     "manage.batch_transfer": "manage",
     "manage.batch_acknowledgement": "manage",
     "manage.batch_cancel": "manage",
+    "manage.news": "manage",
+    "manage.cover": "manage",
+    "manage.doa": "manage",
+    "manage.hide_doa": "manage",
 }
 ROLES = ("anonymous", "donor", "verifier", "other_manager", "manager", "admin")
 ALLOWED = {
@@ -73,7 +77,7 @@ def world(app, make):
     db.session.commit()
     values = {"slug": campaign.slug, "public_id": workers[0].public_id, "batch_id": batch.id,
               "payment_id": gift.payments[0].id, "token": upload.rejected_token, "name": "regions",
-              "user_id": people["donor"].id}
+              "user_id": people["donor"].id, "donation_id": gift.id}
     return people, values
 
 

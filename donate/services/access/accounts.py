@@ -17,7 +17,8 @@ class AccountRefused(DomainError):
     """The account cannot be created as asked (the message says why)."""
 
 
-def create_user(email: str, password: str, *, role: Role = Role.donor, name: str = "") -> User:
+def create_user(email: str, password: str, *, role: Role = Role.donor, name: str = "",
+                locale: str = "id") -> User:
     """Create a user with a hashed password; emails are unique, case-insensitively."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
@@ -26,7 +27,7 @@ def create_user(email: str, password: str, *, role: Role = Role.donor, name: str
         raise AccountRefused(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise AccountRefused(f"{email} already has an account")
-    user = User(email=email, name=name.strip(), role=role)
+    user = User(email=email, name=name.strip(), role=role, locale=locale)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -124,7 +125,6 @@ def claim_donations(user: User) -> int:
     Only called once the email is proven (confirmation or reset link), so
     registering with someone else's address shows none of their gifts.
     """
-
     donation_ids = sa.select(Donation.id).where(Donation.donor_email == user.email, Donation.donor_id.is_(None))
     db.session.execute(
         sa.update(Subscription).where(Subscription.donation_id.in_(donation_ids), Subscription.donor_id.is_(None))
@@ -135,3 +135,10 @@ def claim_donations(user: User) -> int:
         .values(donor_id=user.id).execution_options(synchronize_session=False)
     ).rowcount
     return claimed
+
+
+def remember_language(user: User, locale: str) -> None:
+    """Store the interface language the account uses: mail to it goes out in that language."""
+    if user.locale != locale:
+        user.locale = locale
+        db.session.flush()

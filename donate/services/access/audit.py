@@ -17,6 +17,7 @@ ACTIONS = (
     "payment.refund", "dashboard.export",
     "user.role", "user.assign",
     "status_link.issue", "status_link.revoke",
+    "campaign.update_post", "campaign.doa_hide",
 )
 
 

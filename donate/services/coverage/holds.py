@@ -41,6 +41,14 @@ def hold_worker(donation: Donation, *, now: dt.datetime | None = None,
     return hold
 
 
+def held_for_another(worker: Worker, user_id: int | None, *, now: dt.datetime) -> Hold | None:
+    """Return the live hold another donor has on ``worker`` (a hold of ``user_id``'s own gift does not count)."""
+    hold = db.session.scalar(sa.select(Hold).where(Hold.worker_id == worker.id, Hold.expires_at > now))
+    if hold is None or (user_id is not None and db.session.get(Donation, hold.donation_id).donor_id == user_id):
+        return None
+    return hold
+
+
 def release_hold(donation_id: int) -> None:
     """Free the worker a donation was holding (after payment, failure or cancel)."""
     db.session.execute(sa.delete(Hold).where(Hold.donation_id == donation_id))

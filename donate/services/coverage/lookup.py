@@ -56,7 +56,7 @@ class Sponsor:
 class StatusAnswer:
     """What the status page and ``POST /api/v1/status`` say about one worker."""
 
-    #: protected | funded | waiting | lapsed | not_found
+    #: protected | funded | waiting | lapsed | rejected | not_found
     status: str
     masked_name: str | None = None
     campaign: Campaign | None = None
@@ -74,6 +74,8 @@ class StatusAnswer:
     queue: str | None = None
     #: Masked KPJ card number, once BPJS has issued one.
     kpj_masked: str | None = None
+    #: For a worker BPJS refused to register: the reason BPJS gave.
+    rejection_reason: str | None = None
     premium_idr: int | None = None
     programs: list[str] = field(default_factory=list)
     sponsors: list[Sponsor] = field(default_factory=list)
@@ -97,6 +99,7 @@ class StatusAnswer:
             "membership_ended": self.membership_ended,
             "queue": self.queue,
             "kpj_masked": self.kpj_masked,
+            "rejection_reason": self.rejection_reason,
             "programs": list(self.programs),
             "sponsors": [{"name": s.name, "kind": s.kind} for s in self.sponsors],
         }
@@ -220,10 +223,19 @@ def worker_status(worker: Worker, *, today: dt.date | None = None) -> StatusAnsw
         answer.funded_from, answer.funded_until = month_start(funded_run[0]), month_end(funded_run[1])
     if answer.status in ("protected", "funded"):
         answer.programs = ["jkk", "jkm"]
-    if answer.status == "waiting" or answer.membership_ended:
+    if answer.status == "waiting" and worker.flag_reason and _refused_by_bpjs(worker):
+        answer.status = "rejected"
+        answer.rejection_reason = worker.flag_reason
+    elif answer.status == "waiting" or answer.membership_ended:
         answer.queue = _queue(worker, month)
     answer.sponsors = _sponsors(worker)
     return answer
+
+
+def _refused_by_bpjs(worker: Worker) -> bool:
+    """Return whether BPJS rejected months of the worker (the flag then holds BPJS's reason)."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        CoverageMonth.worker_id == worker.id, CoverageMonth.state == CoverageState.rejected)))
 
 
 def _queue(worker: Worker, month: int) -> str:

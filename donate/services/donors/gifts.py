@@ -101,12 +101,11 @@ def subscriptions_of(user) -> list[Subscription]:
 
 
 def recent_supporters(campaign, limit: int = 10) -> list[tuple[str, int, str, "dt.datetime"]]:
-    """Return the latest paid gifts whose donors agreed to be named: (name, amount, message, paid at)."""
+    """Return the latest paid gifts, anonymous ones as "Hamba Allah": (name, amount, message, paid at)."""
     rows = db.session.execute(
         sa.select(Donation, Payment.paid_at)
         .join(Payment, Payment.donation_id == Donation.id)
-        .where(Donation.campaign_id == campaign.id, Donation.is_anonymous.is_(False),
-               Payment.state == PaymentState.paid)
+        .where(Donation.campaign_id == campaign.id, Payment.state == PaymentState.paid)
         .order_by(Payment.paid_at.desc(), Payment.id.desc()).limit(limit)
     ).all()
-    return [(d.public_name, d.amount_idr, d.message, paid_at) for d, paid_at in rows]
+    return [(d.public_name, d.amount_idr, "" if d.message_hidden_at else d.message, paid_at) for d, paid_at in rows]

@@ -3,7 +3,6 @@
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -22,7 +21,7 @@ from ...models.base import utcnow
 from ...months import current_month
 from ..coverage.waitlist import last_live_months
 from ..locks import claim_once
-from ..mail import external_url, send_mail
+from ..mail import external_url, mail_locale, send_mail
 
 
 def queue_renewal_reminders(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
@@ -33,7 +32,7 @@ def queue_renewal_reminders(*, today: dt.date | None = None, now: dt.datetime | 
                                 Subscription.donation_id == Donation.id,
                                 Subscription.state == SubscriptionState.active)
     due = db.session.execute(
-        sa.select(Donation.donor_email, Worker).distinct()
+        sa.select(Donation.donor_email, Worker, Donation.locale).distinct()
         .join(Payment, Payment.donation_id == Donation.id)
         .join(Worker, Worker.id == Donation.worker_id)
         .join(last, last.c.worker_id == Donation.worker_id)
@@ -41,11 +40,11 @@ def queue_renewal_reminders(*, today: dt.date | None = None, now: dt.datetime | 
                Payment.state.in_(RECEIVED_STATES), last.c.last_month == month, ~monthly)
     ).all()
     sent = 0
-    for email, worker in due:
+    for email, worker, locale in due:
         if not claim_once(RenewalReminder, worker_id=worker.id, donor_email=email, month=month,
                           sent_at=now or utcnow()):
             continue
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        with force_locale(mail_locale(locale)):
             send_mail(email, _("%(worker)s is protected only until the end of this month", worker=worker.display_name),
                       "renewal_reminder", worker=worker, month=month,
                       link=external_url("donor.home"))

@@ -57,6 +57,8 @@ class Donor:
     npwp: str | None = None
     is_anonymous: bool = False
     message: str = ""
+    #: Interface language the donor gave in; their receipt and updates use it.
+    locale: str = "id"
 
 
 def sponsorship_quote(worker: Worker, months: int, *, today: dt.date | None = None) -> tuple[int, int]:
@@ -105,7 +107,7 @@ def _checkout(donation: Donation, urls: UrlMaker, *, subscription: bool = False)
 def _gift(campaign: Campaign, donor: Donor, **fields) -> Donation:
     return create_donation(campaign, donor_id=donor.user_id, donor_name=donor.name, donor_email=donor.email,
                            npwp=(donor.npwp or "").strip() or None, is_anonymous=donor.is_anonymous,
-                           message=donor.message, **fields)
+                           message=donor.message, locale=donor.locale, **fields)
 
 
 def sponsor_worker(campaign: Campaign, worker: Worker, months: int | str, designation: Designation,

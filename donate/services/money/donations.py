@@ -56,7 +56,7 @@ def create_donation(campaign: Campaign, *, kind: DonationKind, designation: Desi
                     worker: Worker | None = None, months: int | None = None,
                     workers_count: int | None = None, donor_id: int | None = None, donor_name: str = "",
                     donor_email: str | None = None, npwp: str | None = None, is_anonymous: bool = False,
-                    message: str = "", funder: str | None = None) -> Donation:
+                    message: str = "", funder: str | None = None, locale: str = "id") -> Donation:
     """Validate and store a gift (not yet paid)."""
     if campaign.status != CampaignStatus.open:
         raise DonationRefused("this campaign is not accepting gifts")
@@ -75,7 +75,7 @@ def create_donation(campaign: Campaign, *, kind: DonationKind, designation: Desi
         campaign_id=campaign.id, kind=kind, designation=designation, amount_idr=amount_idr,
         worker_id=worker.id if worker else None, months=months, workers_count=workers_count,
         donor_id=donor_id, donor_name=donor_name.strip(), donor_email=(donor_email or "").strip().lower() or None,
-        npwp=npwp, is_anonymous=is_anonymous, message=message.strip(), funder=funder,
+        npwp=npwp, is_anonymous=is_anonymous, message=message.strip(), funder=funder, locale=locale,
     )
     donation.campaign = campaign
     db.session.add(donation)

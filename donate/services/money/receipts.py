@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ...extensions import db
 from ...models import RECEIVED_STATES, Designation, Payment, Receipt
 from ...models.base import utcnow
-from ..mail import send_mail
+from ..mail import mail_locale, send_mail
 
 #: Receipt numbers read "LDG-2026-0000042".
 PREFIX = "LDG"
@@ -61,7 +61,7 @@ def issue_receipt(payment: Payment, *, email: bool = True, now: dt.datetime | No
     donation = payment.donation
     if email and donation.donor_email:
         link = url_for("donor.receipt", token=payment_token(payment), _external=True)
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        with force_locale(mail_locale(donation.locale)):
             subject = (_("Bukti setor zakat %(number)s", number=receipt.number)
                        if donation.designation == Designation.zakat
                        else _("Receipt %(number)s for your gift", number=receipt.number))
