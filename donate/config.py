@@ -25,10 +25,14 @@ class Defaults:
     STRIPE_WEBHOOK_SECRET = ""
     STRIPE_API_BASE = ""
     RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
-    #: If Redis is unreachable, count in each process's memory rather than refuse every status check.
-    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    #: Status look-ups per client, and per worker asked about (keyed by a hash of the NIK or KPJ).
+    #: No X-RateLimit-* headers: on the status check they would tell anyone how often a NIK was asked about.
+    RATELIMIT_HEADERS_ENABLED = False
+    #: If Redis is unreachable, limited routes answer 503 (fail closed): each process counting alone in
+    #: its memory would multiply every limit by the number of processes.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = False
+    RATELIMIT_SWALLOW_ERRORS = False
+    #: Status look-ups per client; failed look-ups per client and worker asked about (keyed by a hash
+    #: of the NIK or KPJ), so strangers' failures never lock the family out.
     STATUS_RATELIMIT_CLIENT = "10 per minute;60 per hour"
     STATUS_RATELIMIT_WORKER = "5 per 10 minutes;20 per day"
     #: Minutes a named worker stays reserved for a donor during checkout.

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
+from redis.exceptions import RedisError
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -24,6 +25,9 @@ _ENV_ALIASES = {"prod": "production", "live": "production", "dev": "development"
 MAX_JSON_DEPTH = 32
 #: Form and query keys and values longer than this are refused (the longest real field is a message).
 MAX_FIELD_CHARS = 10_000
+#: Query parameters that number pages of results, on every paginated view, and their bound.
+PAGE_PARAMETERS = ("page", "per_page")
+MAX_PAGE = 100_000
 #: The policy of every page: nothing inline, nothing from elsewhere. ``form-action`` is left out on
 #: purpose: checkout forms redirect to the payment provider's own page, which it would block.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -149,6 +153,10 @@ def refuse_hostile_input():
                 raise InputRefused(name, "contains a NUL character")
             if len(key) > 200 or len(value) > MAX_FIELD_CHARS:
                 raise InputRefused(name, f"longer than {MAX_FIELD_CHARS:,} characters")
+    for key in PAGE_PARAMETERS:
+        value = request.args.get(key)
+        if value is not None and not (value.isascii() and value.isdigit() and 1 <= int(value[:12]) <= MAX_PAGE):
+            raise InputRefused(f"query {key!r}", f"a whole number from 1 to {MAX_PAGE:,}")
     if request.is_json and request.content_length != 0 and request.method in ("POST", "PUT", "PATCH"):
         try:
             current_app.json.loads(request.get_data(cache=True))
@@ -193,6 +201,20 @@ def render_error(error: HTTPException):
     return render_template("errors/error.html", code=error.code, field=field, message=message), error.code
 
 
+def storage_down(error):
+    """Refuse a rate-limited request while the limit storage (Redis) is unreachable: fail closed, not open."""
+    current_app.logger.error("rate-limit storage unreachable: %s", type(error).__name__)
+    message = _("This service is briefly unavailable. Please try again in a minute.")
+    if _wants_json():
+        response = jsonify(error="unavailable", message=message)
+    else:
+        response = current_app.make_response(render_template("errors/error.html", code=503, field=None,
+                                                             message=message))
+    response.status_code = 503
+    response.headers["Retry-After"] = "60"
+    return response
+
+
 def init_app(app) -> None:
     """Install the input checks, error pages, headers, cookie flags and proxy handling."""
     app.json = GuardedJSONProvider(app)
@@ -212,3 +234,4 @@ def init_app(app) -> None:
     app.after_request(add_security_headers)
     app.register_error_handler(400, render_error)
     app.register_error_handler(413, render_error)
+    app.register_error_handler(RedisError, storage_down)

@@ -1,5 +1,7 @@
 """Forms of the ``donor`` blueprint: sponsor a worker, give to the pool, fund many workers."""
 
+import re
+
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -14,9 +16,13 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..formatting import rupiah
 from ..models import Designation
 from ..services.money.checkout import MAX_GIFT_IDR, MIN_POOL_GIFT_IDR
 from .auth import EMAIL_PATTERN, strip
+
+#: More workers than one gift can fund (at the base premium, 12 months, the most one gift may be).
+MAX_WORKERS_PER_GIFT = 100_000
 
 DESIGNATION_LABELS = {
     Designation.zakat: lazy_gettext("Zakat (only for workers verified as mustahik)"),
@@ -28,7 +34,7 @@ DESIGNATION_LABELS = {
 def digits(value):
     """Keep only the digits ("Rp 100.800" -> "100800"; NPWP punctuation dropped)."""
     if isinstance(value, str):
-        cleaned = "".join(ch for ch in value if ch.isdigit())
+        cleaned = "".join(ch for ch in value if "0" <= ch <= "9")  # not str.isdigit: "²" is a digit to it
         return cleaned or None
     return value
 
@@ -75,14 +81,17 @@ class PoolGiftForm(DonorDetails):
     def validate_amount(self, field):
         """Take the free amount, else the chosen preset, within the limits."""
         raw = field.data or self.preset.data
-        if not raw or not str(raw).isdigit():
+        if not raw or not re.fullmatch(r"[0-9]{1,20}", str(raw)):
             raise ValidationError(lazy_gettext("Choose or enter an amount."))
         value = int(raw)
-        if not MIN_POOL_GIFT_IDR <= value <= MAX_GIFT_IDR:
+        if value < MIN_POOL_GIFT_IDR:
             raise ValidationError(lazy_gettext("The amount must be at least Rp 10.000."))
+        if value > MAX_GIFT_IDR:
+            raise ValidationError(lazy_gettext("One gift is at most %(limit)s.", limit=rupiah(MAX_GIFT_IDR)))
         field.data = value
 
 
 class FundWorkersForm(DonorDetails):
-    workers = IntegerField(lazy_gettext("Number of workers"), validators=[DataRequired(), NumberRange(min=1)])
+    workers = IntegerField(lazy_gettext("Number of workers"),
+                           validators=[DataRequired(), NumberRange(min=1, max=MAX_WORKERS_PER_GIFT)])
     months = IntegerField(lazy_gettext("Months for each worker"), validators=[DataRequired(), NumberRange(min=1, max=12)])

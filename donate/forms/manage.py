@@ -30,6 +30,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models import CampaignStatus, Designation, Role, Verification
 from ..months import month_code, month_index
+from ..services.campaigns.settings import MAX_TARGET_WORKERS
+from ..services.money.donations import MAX_AMOUNT_IDR
+from . import sane_date
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -49,11 +52,12 @@ class CampaignForm(FlaskForm):
         r"^[a-z0-9]+(-[a-z0-9]+)*$", message=lazy_gettext("Use lower-case letters, digits and hyphens."))])
     name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=200)])
     story = TextAreaField(lazy_gettext("Story"), validators=[Length(max=5000)])
-    target_workers = IntegerField(lazy_gettext("Target (workers)"), validators=[DataRequired(), NumberRange(min=1)])
+    target_workers = IntegerField(lazy_gettext("Target (workers)"),
+                                  validators=[DataRequired(), NumberRange(min=1, max=MAX_TARGET_WORKERS)])
     term_months = IntegerField(lazy_gettext("Term (months per worker)"), default=6,
                                validators=[DataRequired(), NumberRange(min=1, max=12)])
-    starts_on = DateField(lazy_gettext("Starts on"), validators=[Optional()])
-    ends_on = DateField(lazy_gettext("Ends on"), validators=[Optional()])
+    starts_on = DateField(lazy_gettext("Starts on"), validators=[Optional(), sane_date()])
+    ends_on = DateField(lazy_gettext("Ends on"), validators=[Optional(), sane_date()])
     designations = MultiCheckboxField(lazy_gettext("Accepted designations"), choices=designation_choices,
                                       default=[d.value for d in Designation])
     mustahik_only = BooleanField(lazy_gettext("Fund mustahik workers only"))
@@ -131,7 +135,8 @@ class FundingForm(FlaskForm):
     source = SelectField(lazy_gettext("Source"), choices=FUNDING_SOURCES)
     funder = StringField(lazy_gettext("Funder"), validators=[DataRequired(), Length(max=200)],
                          description=lazy_gettext('As it should appear publicly, e.g. "APBD Provinsi Riau".'))
-    amount_idr = IntegerField(lazy_gettext("Amount (Rp)"), validators=[DataRequired(), NumberRange(min=1)])
+    amount_idr = IntegerField(lazy_gettext("Amount (Rp)"),
+                              validators=[DataRequired(), NumberRange(min=1, max=MAX_AMOUNT_IDR)])
     # Nothing preselected: a default once turned an APBD transfer into zakat.
     designation = RadioField(lazy_gettext("Designation"), choices=designation_choices, validators=[
         InputRequired(message=lazy_gettext("Choose what this money is: zakat, infak/sedekah or CSR."))])
@@ -175,7 +180,8 @@ class BatchForm(FlaskForm):
 
 class TransferForm(FlaskForm):
     reference = StringField(lazy_gettext("Transfer reference"), validators=[DataRequired(), Length(max=120)])
-    transferred_on = DateField(lazy_gettext("Transferred on"), validators=[DataRequired()], default=dt.date.today)
+    transferred_on = DateField(lazy_gettext("Transferred on"), validators=[DataRequired(), sane_date()],
+                               default=dt.date.today)
 
 
 class AcknowledgementForm(FlaskForm):
@@ -189,7 +195,7 @@ class ConfirmForm(FlaskForm):
 
 class RefundForm(FlaskForm):
     amount_idr = IntegerField(lazy_gettext("Amount to refund (Rp; empty: all that is left)"),
-                              validators=[Optional(), NumberRange(min=1)])
+                              validators=[Optional(), NumberRange(min=1, max=MAX_AMOUNT_IDR)])
     reason = StringField(lazy_gettext("Reason"), validators=[DataRequired(), Length(max=200)])
     #: One token per form shown: sending the same form again (a retry after a timeout) is the same refund.
     request_key = HiddenField(validators=[Optional(), Length(max=64)])
@@ -202,8 +208,8 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(lazy_gettext("Action"), validators=[Optional()])
     campaign = SelectField(lazy_gettext("Campaign"), validators=[Optional()])
     user = StringField(lazy_gettext("User email"), validators=[Optional(), Length(max=254)])
-    since = DateField(lazy_gettext("From"), validators=[Optional()])
-    until = DateField(lazy_gettext("Until"), validators=[Optional()])
+    since = DateField(lazy_gettext("From"), validators=[Optional(), sane_date()])
+    until = DateField(lazy_gettext("Until"), validators=[Optional(), sane_date()])
 
 
 class UserRoleForm(FlaskForm):

@@ -1,10 +1,13 @@
 """Forms of the ``status`` blueprint: look a worker up by NIK and name, or by KPJ and birth date."""
 
+import datetime as dt
+
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from . import DateBetween
 from ..services.coverage.lookup import StatusQueryInvalid, compact_kpj, compact_nik
 
 
@@ -23,7 +26,7 @@ class NikStatusForm(FlaskForm):
 class KpjStatusForm(FlaskForm):
     kpj = StringField(lazy_gettext("KPJ number (11 digits on the BPJS Ketenagakerjaan card)"),
                       validators=[DataRequired(), Length(max=20)])
-    birth_date = DateField(lazy_gettext("Birth date"), validators=[DataRequired()])
+    birth_date = DateField(lazy_gettext("Birth date"), validators=[DataRequired(), DateBetween(dt.date(1900, 1, 1))])
 
     def validate_kpj(self, field):
         """Refuse what cannot be a KPJ number."""

@@ -12,11 +12,13 @@ from ..openapi import openapi_document
 from ..services.campaigns.progress import campaign_progress
 from ..services.coverage.lookup import StatusQueryInvalid, check_status
 from .public import get_campaign
-from .status import client_limit, retry_after_seconds, worker_limit
+from .status import client_limit, failure_limit, record_answer, retry_after_seconds
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
+#: Nobody alive was born earlier.
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 #: Endpoints any site may read from a browser (the status look-up is not among them).
 PUBLIC_READ = {"api.campaigns", "api.campaign", "api.openapi"}
 
@@ -67,7 +69,7 @@ def openapi():
 
 @bp.post("/status")
 @client_limit
-@worker_limit
+@failure_limit
 def status():
     """Answer whether a worker is protected, by NIK and name or by KPJ and birth date."""
     data = request.get_json(silent=True)
@@ -81,8 +83,11 @@ def status():
                 birth_date = dt.date.fromisoformat(_text(data, "birth_date"))
             except ValueError:
                 raise StatusQueryInvalid("birth_date", "use the form YYYY-MM-DD") from None
+            if not EARLIEST_BIRTH_DATE <= birth_date <= dt.date.today():
+                raise StatusQueryInvalid("birth_date", "a birth date from 1900-01-01 to today")
             query = {"kpj": _text(data, "kpj"), "birth_date": birth_date}
         answer = check_status(**query)
+        record_answer(answer)
     except StatusQueryInvalid as exc:
         return jsonify(error="invalid_request", field=exc.field, message=exc.message), 400
     response = jsonify(answer.as_json())

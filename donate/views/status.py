@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -48,20 +49,30 @@ bp = Blueprint("status", __name__, url_prefix="/status")
 CARDS_PER_PAGE = 24
 
 
-def _worker_key() -> str:
-    """Rate-limit key for the worker asked about: a keyed hash of the NIK or KPJ, else the client."""
+def _failure_key() -> str:
+    """Rate-limit key of failed look-ups: the client with a keyed hash of the NIK or KPJ it asked about."""
     data = request.get_json(silent=True) if request.is_json else request.form
     if not hasattr(data, "get"):
         data = {}
-    key = rate_limit_key(nik=str(data.get("nik") or ""), kpj=str(data.get("kpj") or ""))
-    return key or "client:" + (request.remote_addr or "")
+    worker = rate_limit_key(nik=str(data.get("nik") or ""), kpj=str(data.get("kpj") or "")) or "none"
+    return f"{request.remote_addr or ''}|{worker}"
+
+
+def record_answer(answer) -> None:
+    """Note whether the look-up found nobody: only those count toward the failure limit."""
+    g.status_failed = answer.status == "not_found"
+
+
+def _failed(response) -> bool:
+    return bool(g.get("status_failed"))
 
 
 #: Look-ups per client (shared by the page and the API).
 client_limit = limiter.shared_limit(lambda: current_app.config["STATUS_RATELIMIT_CLIENT"], scope="status-client")
-#: Look-ups per worker asked about, whoever asks.
-worker_limit = limiter.shared_limit(lambda: current_app.config["STATUS_RATELIMIT_WORKER"], scope="status-worker",
-                                    key_func=_worker_key)
+#: Failed look-ups per client and worker asked about (a wrong name, an unknown NIK or KPJ): a stranger's
+#: guesses lock out only the stranger, so the family's own right answer always gets through.
+failure_limit = limiter.shared_limit(lambda: current_app.config["STATUS_RATELIMIT_WORKER"], scope="status-failures",
+                                     key_func=_failure_key, deduct_when=_failed)
 
 
 def retry_after_seconds() -> int:
@@ -106,25 +117,27 @@ def index():
 
 @bp.post("/")
 @client_limit
-@worker_limit
+@failure_limit
 def check_nik():
     """Answer a look-up by NIK and the name as on the KTP."""
     nik_form, kpj_form = _forms()
     if not nik_form.validate_on_submit():
         return render_template("status/index.html", nik_form=nik_form, kpj_form=kpj_form), 400
     answer = check_status(nik=nik_form.nik.data, full_name=nik_form.full_name.data)
+    record_answer(answer)
     return render_template("status/answer.html", answer=answer)
 
 
 @bp.post("/kpj")
 @client_limit
-@worker_limit
+@failure_limit
 def check_kpj():
     """Answer a look-up by KPJ number and birth date."""
     nik_form, kpj_form = _forms()
     if not kpj_form.validate_on_submit():
         return render_template("status/index.html", nik_form=nik_form, kpj_form=kpj_form, by_kpj=True), 400
     answer = check_status(kpj=kpj_form.kpj.data, birth_date=kpj_form.birth_date.data)
+    record_answer(answer)
     return render_template("status/answer.html", answer=answer)
 
 

@@ -68,30 +68,83 @@ def test_per_client_limit_trips_with_a_retry_time(make, limited):
     assert other.post("/status/", data={"nik": worker_nik(workers[4]), "full_name": "x"}).status_code == 200
 
 
-def test_per_worker_limit_holds_whoever_asks(make, limited):
+def test_a_strangers_wrong_guesses_do_not_lock_the_family_out(make, limited):
     campaign = make.campaign()
     budi, siti = make.workers(campaign, 2)
+    budi.kpj = "12345678901"
     db.session.commit()
     app = limited(worker_limit="2 per minute")
     nik = worker_nik(budi)
-    assert _client(app, "10.2.0.1").post("/status/", data={"nik": nik, "full_name": "Wrong"}).status_code == 200
-    assert _client(app, "10.2.0.2").post("/api/v1/status", json={"nik": nik, "full_name": "Wrong"}).status_code == 200
-    # Spaces do not make it a different NIK.
+    stranger = _client(app, "10.2.0.1")
+    assert stranger.post("/status/", data={"nik": nik, "full_name": "Wrong"}).status_code == 200
+    # Spaces do not make it a different NIK, and the page and the API count together.
     spaced = f"{nik[:6]} {nik[6:12]} {nik[12:]}"
-    third = _client(app, "10.2.0.3")
-    assert third.post("/status/", data={"nik": spaced, "full_name": budi.full_name}).status_code == 429
-    assert third.post("/status/", data={"nik": worker_nik(siti), "full_name": siti.full_name}).status_code == 200
+    assert stranger.post("/api/v1/status", json={"nik": spaced, "full_name": "Wrong"}).status_code == 200
+    assert stranger.post("/status/", data={"nik": nik, "full_name": budi.full_name}).status_code == 429
+    # The family, on its own phone, gets its answer, however often the stranger failed.
+    family = _client(app, "10.2.0.9")
+    for _ in range(5):
+        answer = family.post("/api/v1/status", json={"nik": nik, "full_name": budi.full_name})
+        assert answer.status_code == 200 and answer.get_json()["status"] == "waiting"
+    # The stranger may still ask about another worker, and the KPJ path for this one stays open.
+    assert stranger.post("/status/", data={"nik": worker_nik(siti), "full_name": siti.full_name}).status_code == 200
+    kpj = {"kpj": "12345678901", "birth_date": budi.birth_date.isoformat()}
+    assert stranger.post("/status/kpj", data=kpj).status_code == 200
 
 
-def test_kpj_lookups_are_limited_per_kpj(make, limited):
+def test_right_answers_never_count_as_failures(make, limited):
+    campaign = make.campaign()
+    budi = make.worker(campaign)
+    db.session.commit()
+    app = limited(worker_limit="1 per minute")
+    family = _client(app, "10.5.0.1")
+    for _ in range(4):
+        assert family.post("/status/", data={"nik": worker_nik(budi), "full_name": budi.full_name}).status_code == 200
+
+
+def test_kpj_failures_are_limited_per_client_and_kpj(make, limited):
     campaign = make.campaign()
     budi = make.worker(campaign)
     budi.kpj = "12345678901"
     db.session.commit()
     app = limited(worker_limit="1 per minute")
-    query = {"kpj": "12345678901", "birth_date": budi.birth_date.isoformat()}
-    assert _client(app, "10.3.0.1").post("/api/v1/status", json=query).get_json()["status"] == "waiting"
-    assert _client(app, "10.3.0.2").post("/status/kpj", data=query).status_code == 429
+    wrong = {"kpj": "12345678901", "birth_date": "1990-01-01"}
+    right = {"kpj": "12345678901", "birth_date": budi.birth_date.isoformat()}
+    stranger = _client(app, "10.3.0.1")
+    assert stranger.post("/api/v1/status", json=wrong).get_json()["status"] == "not_found"
+    assert stranger.post("/status/kpj", data=right).status_code == 429
+    assert _client(app, "10.3.0.2").post("/api/v1/status", json=right).get_json()["status"] == "waiting"
+
+
+def test_no_rate_limit_headers_tell_how_often_a_nik_was_checked(make, limited):
+    campaign = make.campaign()
+    budi = make.worker(campaign)
+    db.session.commit()
+    app = limited(worker_limit="3 per minute")
+    for path, kwargs in (("/status/", {"data": {"nik": worker_nik(budi), "full_name": "x"}}),
+                         ("/api/v1/status", {"json": {"nik": worker_nik(budi), "full_name": "x"}})):
+        response = _client(app, "10.6.0.1").post(path, **kwargs)
+        assert not [h for h in response.headers.keys() if h.lower().startswith("x-ratelimit")]
+
+
+def test_without_redis_the_status_check_fails_closed(make, limited, app):
+    """Each process counting alone in memory would multiply the limits; refuse instead."""
+    campaign = make.campaign()
+    budi = make.worker(campaign)
+    db.session.commit()
+    down = create_app({
+        "TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "INSTANCE_PATH": app.instance_path,
+        "SECRET_KEY": "test-secret-key", "ENCRYPTION_KEY": app.config["ENCRYPTION_KEY"],
+        "PAYMENT_PROVIDER": "sandbox", "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",  # nothing listens there
+    })
+    client = down.test_client()
+    page = client.post("/status/", data={"nik": worker_nik(budi), "full_name": budi.full_name})
+    assert page.status_code == 503 and page.headers["Retry-After"] == "60"
+    api = client.post("/api/v1/status", json={"nik": worker_nik(budi), "full_name": budi.full_name})
+    assert api.status_code == 503 and api.get_json()["error"] == "unavailable"
+    with down.app_context():
+        db.engine.dispose()
 
 
 def test_limit_keys_never_hold_the_nik(make, limited):
@@ -99,7 +152,7 @@ def test_limit_keys_never_hold_the_nik(make, limited):
     budi = make.worker(campaign)
     db.session.commit()
     app = limited()
-    _client(app, "10.4.0.1").post("/status/", data={"nik": worker_nik(budi), "full_name": budi.full_name})
+    _client(app, "10.4.0.1").post("/status/", data={"nik": worker_nik(budi), "full_name": "Wrong Name"})
     storage = limiter.storage
     if isinstance(storage.storage, dict):  # memory
         keys = list(storage.storage)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 from stdnum import numdb
 
 from ...extensions import db
@@ -22,6 +23,13 @@ STATUS_TRANSITIONS = {
     CampaignStatus.closed: {CampaignStatus.open},
 }
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+#: More workers than a campaign could ever target (Indonesia has some 60 million informal workers).
+MAX_TARGET_WORKERS = 100_000_000
+#: Campaign dates outside these years are typing errors.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
 
 
 class CampaignInvalid(FieldError):
@@ -60,8 +68,11 @@ def parse_regions(text: str) -> list[tuple[str, int | None]]:
         target = None
         if target_text:
             digits = re.sub(r"[.\s]", "", target_text)
-            if not digits.isdigit() or int(digits) <= 0:
+            if not (digits.isascii() and digits.isdigit()) or int(digits[:20]) <= 0:
                 raise CampaignInvalid("regions", f"line {number}: the target must be a positive whole number")
+            if len(digits) > len(str(MAX_TARGET_WORKERS)) or int(digits) > MAX_TARGET_WORKERS:
+                raise CampaignInvalid("regions", lazy_gettext("line %(line)s: a target is at most %(limit)s workers"),
+                                      line=number, limit=MAX_TARGET_WORKERS)
             target = int(digits)
         if len(code) == 2 and code.isdigit():
             regencies = province_regencies(code)
@@ -110,6 +121,12 @@ def _check(settings: CampaignSettings) -> None:
         raise CampaignInvalid("name", "is required")
     if settings.target_workers <= 0:
         raise CampaignInvalid("target_workers", "must be at least 1")
+    if settings.target_workers > MAX_TARGET_WORKERS:
+        raise CampaignInvalid("target_workers", lazy_gettext("at most %(limit)s workers"), limit=MAX_TARGET_WORKERS)
+    for day, name in ((settings.starts_on, "starts_on"), (settings.ends_on, "ends_on")):
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise CampaignInvalid(name, lazy_gettext("must be between %(first)s and %(last)s"),
+                                  first=EARLIEST_DATE.isoformat(), last=LATEST_DATE.isoformat())
     if not 1 <= settings.term_months <= 12:
         raise CampaignInvalid("term_months", "must be 1 to 12 months")
     if settings.starts_on and settings.ends_on and settings.ends_on < settings.starts_on:

@@ -37,7 +37,7 @@ from .waitlist import ARREARS_MONTHS, is_fundable, workers_ahead
 NEAR_IN_QUEUE = 100
 #: Compared against when no worker was found, so both paths do the same work.
 _NOBODY = "\0nobody"
-_KPJ = re.compile(r"^\d{11}$")
+_KPJ = re.compile(r"^[0-9]{11}$")  # ASCII: \\d would take other scripts' digits
 
 
 class StatusQueryInvalid(FieldError):

@@ -25,12 +25,17 @@ from .. import ledger
 from ..access import audit
 from ..coverage.allocation import fund_new_workers, fund_sponsorship
 from ..coverage.holds import release_hold
-from ..errors import DomainError
+from ..errors import DomainError, Rupiah
 
 #: Months a named sponsorship can buy at once (premiums are paid in advance for these).
 SPONSOR_MONTHS = (1, 3, 6, 12)
 #: Providers whose money arrives without a card checkout.
 MANUAL_PROVIDER = "manual"
+
+
+#: The most one gift or institutional funding may bring (Rp 1 trillion, far above any provincial budget line);
+#: sums of many such amounts still fit the ledger's 64-bit columns.
+MAX_AMOUNT_IDR = 1_000_000_000_000
 
 
 class DonationRefused(DomainError):
@@ -64,6 +69,8 @@ def create_donation(campaign: Campaign, *, kind: DonationKind, designation: Desi
         raise DonationRefused(f"this campaign does not accept {designation.value}")
     if not isinstance(amount_idr, int) or amount_idr <= 0:
         raise DonationRefused("the amount must be a positive whole number of rupiah")
+    if amount_idr > MAX_AMOUNT_IDR:
+        raise DonationRefused(lazy_gettext("one gift or funding is at most %(limit)s"), limit=Rupiah(MAX_AMOUNT_IDR))
     if kind == DonationKind.worker:
         if worker is None or worker.campaign_id != campaign.id:
             raise DonationRefused("choose a worker of this campaign")
