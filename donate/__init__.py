@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request, session
 
-from . import cli, formatting, payments, security
+from . import cli, formatting, labels, payments, security
 from .config import load_config
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     compress.init_app(app)
     formatting.init_app(app)
+    labels.init_app(app)
     payments.init_app(app)
 
     from . import models  # noqa: F401  (register the tables with the metadata)

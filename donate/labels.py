@@ -42,3 +42,57 @@ LABELS = {
 def label(member) -> str:
     """Return an enum member in words, in the current locale (its value when it has no words)."""
     return str(LABELS.get(member, getattr(member, "value", member)))
+
+
+#: What each kind of journal entry records, in words.
+JOURNAL_KINDS = {
+    "payment_received": lazy_gettext("Gift received"), "allocation": lazy_gettext("Allocated to workers"),
+    "refund": lazy_gettext("Refunded"), "release": lazy_gettext("Months released for a refund"),
+    "dispute": lazy_gettext("Payment disputed"), "dispute_won": lazy_gettext("Dispute won"),
+    "remittance": lazy_gettext("Sent to BPJS"), "remittance_cancelled": lazy_gettext("Remittance cancelled"),
+    "remittance_rejected": lazy_gettext("Rejected by BPJS, back to the pool"),
+}
+#: What each audited staff action did, in words.
+AUDIT_ACTIONS = {
+    "campaign.create": lazy_gettext("Campaign created"), "campaign.edit": lazy_gettext("Campaign edited"),
+    "campaign.status": lazy_gettext("Campaign status changed"),
+    "worker.register": lazy_gettext("Worker registered"), "worker.import": lazy_gettext("Workers imported"),
+    "worker.rejected_rows": lazy_gettext("Rejected rows downloaded"),
+    "worker.update": lazy_gettext("Worker updated"), "worker.verify": lazy_gettext("Worker verified"),
+    "worker.reject": lazy_gettext("Worker rejected"),
+    "funding.record": lazy_gettext("Funding recorded"), "allocation.run": lazy_gettext("Pool allocated"),
+    "remittance.create": lazy_gettext("Remittance batch created"),
+    "remittance.export": lazy_gettext("Remittance file downloaded"),
+    "remittance.transfer": lazy_gettext("Transfer to BPJS recorded"),
+    "remittance.acknowledge": lazy_gettext("BPJS acknowledgement imported"),
+    "remittance.cancel": lazy_gettext("Remittance batch cancelled"),
+    "payment.refund": lazy_gettext("Gift refunded"), "dashboard.export": lazy_gettext("Dashboard table downloaded"),
+    "user.role": lazy_gettext("Role changed"), "user.assign": lazy_gettext("Campaign assignment changed"),
+    "status_link.issue": lazy_gettext("Status link issued"), "status_link.revoke": lazy_gettext("Status link revoked"),
+}
+#: How money reached the campaign, by payment provider.
+PROVIDERS = {
+    "manual": lazy_gettext("transfer recorded by staff"), "sandbox": lazy_gettext("sandbox (test payment)"),
+    "stripe": "Stripe", "midtrans": "Midtrans",
+}
+
+
+def journal_kind(kind: str) -> str:
+    """Return a kind of journal entry in words (its code when it has none)."""
+    return str(JOURNAL_KINDS.get(kind, kind))
+
+
+def audit_action(action: str) -> str:
+    """Return an audited action in words (its code when it has none)."""
+    return str(AUDIT_ACTIONS.get(action, action))
+
+
+def provider_label(name: str) -> str:
+    """Return a payment provider in words (its name when it has none)."""
+    return str(PROVIDERS.get(name, name))
+
+
+def init_app(app) -> None:
+    """Let templates name states, actions and providers in the visitor's language."""
+    for fn in (label, journal_kind, audit_action, provider_label):
+        app.add_template_global(fn)

@@ -3,13 +3,20 @@
 Set ``DONATE_TEST_DATABASE_URL`` (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``)
 to run the whole suite on PostgreSQL; otherwise every test gets its own
 SQLite file, copied from one migrated once per session.
+
+Set ``DONATE_TEST_TODAY`` (e.g. ``2027-01-31``) to pin the clock for the whole
+run with time-machine: the suite must pass on any day, the first and the last
+of a month included. The clock starts just after midnight UTC of that day and
+ticks on, so code that waits still sees time pass.
 """
 
+import datetime as dt
 import os
 import shutil
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import g
 from flask.testing import FlaskClient
 
@@ -20,6 +27,25 @@ PG_URL = os.environ.get("DONATE_TEST_DATABASE_URL", "")
 ON_POSTGRES = PG_URL.startswith("postgresql")
 #: Tables whose rows are part of the schema (seeded by migrations), kept between tests.
 SEEDED = {"alembic_version", "premium_rates"}
+#: The day the whole run believes it is, when set.
+PINNED_TODAY = os.environ.get("DONATE_TEST_TODAY", "").strip()
+
+
+def pytest_configure(config):
+    """Pin the clock for the whole run when ``DONATE_TEST_TODAY`` says so."""
+    if PINNED_TODAY:
+        start = dt.datetime.combine(dt.date.fromisoformat(PINNED_TODAY), dt.time(0, 5), tzinfo=dt.UTC)
+        config.pinned_clock = time_machine.travel(start, tick=True)
+        config.pinned_clock.start()
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "pinned_clock", None) is not None:
+        config.pinned_clock.stop()
+
+
+def pytest_report_header(config):
+    return f"clock pinned to {PINNED_TODAY} (DONATE_TEST_TODAY)" if PINNED_TODAY else None
 
 
 class FreshRequestClient(FlaskClient):

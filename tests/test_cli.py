@@ -87,7 +87,7 @@ def test_create_user(runner):
 
     duplicate = invoke(runner, "create-user", "amil@EXAMPLE.org", "--role", "admin", "--password", "lain-lagi-1")
     assert duplicate.exit_code == 1
-    assert "amil@example.org already has an account" in duplicate.stderr
+    assert "amil@example.org sudah punya akun" in duplicate.stderr
     assert "Traceback" not in duplicate.output
     assert count(User) == 1
 
@@ -95,7 +95,7 @@ def test_create_user(runner):
 def test_create_user_refuses_a_short_password_and_unknown_role(runner):
     short = invoke(runner, "create-user", "a@example.org", "--password", "pendek")
     assert short.exit_code == 1
-    assert "at least 8 characters" in short.stderr
+    assert "minimal 8 karakter" in short.stderr
     unknown = invoke(runner, "create-user", "a@example.org", "--role", "owner", "--password", "panjang-sekali")
     assert unknown.exit_code == 2
     assert count(User) == 0
@@ -225,7 +225,7 @@ def test_record_funding_counts_a_reference_once(runner, make):
 
     clash = invoke(runner, "record-funding", "riau", "100", "--funder", "X", "--reference", "TRF-2018-001")
     assert clash.exit_code == 1
-    assert "already recorded" in clash.stderr
+    assert "sudah dicatat" in clash.stderr
 
 
 def test_record_funding_without_reference_defaults_to_csr(runner, make):

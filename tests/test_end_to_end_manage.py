@@ -157,4 +157,4 @@ def test_campaign_from_upload_to_bpjs_acknowledgement(app, client, make, runner)
     # The dashboard shows it all, from the ledger and the audit log.
     page = client.get("/manage/campaigns/riau-apbd").get_data(as_text=True)
     assert "APBD Provinsi Riau" in page and "<svg" in page
-    assert "remittance.acknowledge" in page
+    assert "Tanda terima BPJS diimpor" in page

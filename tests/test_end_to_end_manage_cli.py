@@ -30,7 +30,7 @@ def test_create_user_assigns_campaigns(app, runner, make):
     assert [c.slug for c in visible_campaigns(verifier)] == ["riau"]
     donor = runner.invoke(args=["create-user", "d@example.org", "--password", "correct horse battery",
                                 "--campaign", "riau"])
-    assert donor.exit_code != 0 and "managers and verifiers" in donor.output
+    assert donor.exit_code != 0 and "manajer dan verifikator" in donor.output
     unknown = runner.invoke(args=["create-user", "x@example.org", "--password", "correct horse battery",
                                   "--campaign", "nowhere"])
     assert unknown.exit_code != 0 and "nowhere" in unknown.output

@@ -35,7 +35,12 @@ def load_mo(path: Path) -> dict:
     with open(path, "rb") as fh:
         catalog = read_mo(fh)
     return {"plural_forms": catalog.plural_forms,
-            "messages": {(m.context, m.id): m.string for m in catalog if m.id}}
+            # A plural entry's id and strings come as lists.
+            "messages": {(m.context, _hashable(m.id)): _hashable(m.string) for m in catalog if m.id}}
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
 
 
 def test_catalog_translates_every_message_in_the_sources(tmp_path):

@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 
 from ..extensions import db
 from ..models import (
@@ -32,7 +33,7 @@ def post_entry(campaign_id: int, kind: str, lines: Iterable[Line], *, memo: str 
     """Write one balanced journal entry; return ``None`` when every line is zero."""
     lines = [(account, designation, int(amount)) for account, designation, amount in lines if amount]
     if sum(amount for _, _, amount in lines) != 0:
-        raise UnbalancedEntry(f"{kind}: postings sum to {sum(a for _, _, a in lines)}")
+        raise UnbalancedEntry(lazy_gettext("%(kind)s: postings sum to %(total)s"), kind=kind, total=sum(a for _, _, a in lines))
     if not lines:
         return None
     journal = Journal(campaign_id=campaign_id, kind=kind, memo=memo[:300],

@@ -4,6 +4,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, request, url_for
+from flask_babel import lazy_gettext
 
 from .. import clock
 from ..extensions import csrf, db
@@ -82,9 +83,9 @@ def status():
             try:
                 birth_date = dt.date.fromisoformat(_text(data, "birth_date"))
             except ValueError:
-                raise StatusQueryInvalid("birth_date", "use the form YYYY-MM-DD") from None
+                raise StatusQueryInvalid("birth_date", lazy_gettext("use the form YYYY-MM-DD")) from None
             if not EARLIEST_BIRTH_DATE <= birth_date <= dt.date.today():
-                raise StatusQueryInvalid("birth_date", "a birth date from 1900-01-01 to today")
+                raise StatusQueryInvalid("birth_date", lazy_gettext("a birth date from 1900-01-01 to today"))
             query = {"kpj": _text(data, "kpj"), "birth_date": birth_date}
         answer = check_status(**query)
         record_answer(answer)

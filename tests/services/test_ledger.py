@@ -57,7 +57,7 @@ def _raw_payment(campaign, amount: int, *, state: PaymentState = PaymentState.pa
 
 def test_post_entry_refuses_an_unbalanced_entry(app, make):
     campaign = make.campaign()
-    with pytest.raises(ledger.UnbalancedEntry, match="sum to 1"):
+    with pytest.raises(ledger.UnbalancedEntry, match="jumlah posting 1"):
         ledger.post_entry(campaign.id, "broken", [(Account.received, Designation.infak, -100),
                                                   (Account.pool, Designation.infak, 101)])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Posting)) == 0

@@ -125,14 +125,14 @@ def test_dashboard_exports_and_audit_scope(app, client, make):
     assert len(lapsing.strip().splitlines()) == 3
     assert client.get("/manage/campaigns/test-campaign/export/secrets.csv").status_code == 404
     dashboard = client.get("/manage/campaigns/test-campaign").get_data(as_text=True)
-    assert "funding.record" in dashboard and "DBH Sawit Riau" in dashboard
+    assert "Pendanaan dicatat" in dashboard and "funding.record" not in dashboard and "DBH Sawit Riau" in dashboard
 
     log = client.get("/manage/audit").get_data(as_text=True)
-    assert "<td>dashboard.export</td>" in log
-    assert "<td>user.role</td>" not in log and "assigned to other" not in log
+    assert "<td>Tabel dasbor diunduh</td>" in log
+    assert "<td>Peran diubah</td>" not in log and "assigned to other" not in log
     login(client, admin)
     log = client.get("/manage/audit?action=user.role").get_data(as_text=True)
-    assert "donor -&gt; verifier" in log and "<td>funding.record</td>" not in log
+    assert "donor -&gt; verifier" in log and "<td>Pendanaan dicatat</td>" not in log
 
 
 def test_admin_changes_roles_and_assignments(app, client, make):
@@ -147,7 +147,7 @@ def test_admin_changes_roles_and_assignments(app, client, make):
     person = db.session.get(User, person.id)
     assert person.role == Role.verifier and can_register(person, campaign)
     own = client.post(f"/manage/users/{admin.id}", data={"role-role": "donor"}, follow_redirects=True)
-    assert "own admin role" in own.get_data(as_text=True)
+    assert "peran admin Anda sendiri" in own.get_data(as_text=True)
 
 
 def test_funders_appear_on_the_public_page_in_workers(app, client, make):

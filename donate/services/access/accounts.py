@@ -4,6 +4,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ...extensions import db
@@ -22,11 +23,11 @@ def create_user(email: str, password: str, *, role: Role = Role.donor, name: str
     """Create a user with a hashed password; emails are unique, case-insensitively."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
-        raise AccountRefused(f"{email!r} is not an email address")
+        raise AccountRefused(lazy_gettext("%(email)s is not an email address"), email=repr(email))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountRefused(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountRefused(lazy_gettext("the password needs at least %(count)s characters"), count=MIN_PASSWORD_LENGTH)
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise AccountRefused(f"{email} already has an account")
+        raise AccountRefused(lazy_gettext("%(email)s already has an account"), email=email)
     user = User(email=email, name=name.strip(), role=role, locale=locale)
     user.set_password(password)
     db.session.add(user)
@@ -80,12 +81,12 @@ def reset_password(token: str, password: str) -> User:
     try:
         user_id, fingerprint = _serializer("password-reset").loads(token, max_age=RESET_TOKEN_MINUTES * 60)
     except (BadSignature, ValueError, TypeError):
-        raise InvalidToken("this link is invalid or has expired") from None
+        raise InvalidToken(lazy_gettext("this link is invalid or has expired")) from None
     user = db.session.get(User, user_id)
     if user is None or fingerprint != _password_fingerprint(user):
-        raise InvalidToken("this link is invalid or has expired")
+        raise InvalidToken(lazy_gettext("this link is invalid or has expired"))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountRefused(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountRefused(lazy_gettext("the password needs at least %(count)s characters"), count=MIN_PASSWORD_LENGTH)
     user.set_password(password)  # ends every other session of the account
     claim_donations(user)
     db.session.flush()
@@ -111,10 +112,10 @@ def confirm_email(token: str, *, now: dt.datetime) -> tuple[User, int]:
     try:
         user_id, email, fingerprint = _serializer("confirm-email").loads(token, max_age=CONFIRM_TOKEN_DAYS * 86400)
     except (BadSignature, ValueError, TypeError):
-        raise InvalidToken("this link is invalid or has expired") from None
+        raise InvalidToken(lazy_gettext("this link is invalid or has expired")) from None
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or user.email != email or fingerprint != _confirmation_fingerprint(user):
-        raise InvalidToken("this link is invalid, has expired or was already used")
+        raise InvalidToken(lazy_gettext("this link is invalid, has expired or was already used"))
     user.email_confirmed_at = now
     return user, claim_donations(user)
 

@@ -1,6 +1,7 @@
 """Staff roles: who may manage, register or verify for which campaign."""
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 
 from ...extensions import db
 from ...models import (
@@ -56,7 +57,7 @@ def can_register(user: User, campaign: Campaign) -> bool:
 def assign_staff(campaign: Campaign, user: User, *, actor: User | None) -> bool:
     """Assign a manager or verifier to a campaign; ``False`` if already assigned."""
     if user.role not in (Role.manager, Role.verifier, Role.admin):
-        raise AccessDenied("only managers and verifiers can be assigned to a campaign")
+        raise AccessDenied(lazy_gettext("only managers and verifiers can be assigned to a campaign"))
     if campaign.id in assigned_campaign_ids(user):
         return False
     db.session.execute(sa.insert(campaign_staff).values(campaign_id=campaign.id, user_id=user.id))
@@ -79,7 +80,7 @@ def unassign_staff(campaign: Campaign, user: User, *, actor: User | None) -> boo
 def change_role(user: User, role: Role, *, actor: User) -> None:
     """Give a user another role; an admin cannot demote themself (someone must stay admin)."""
     if user.id == actor.id and role != Role.admin:
-        raise AccessDenied("you cannot take away your own admin role")
+        raise AccessDenied(lazy_gettext("you cannot take away your own admin role"))
     if user.role == role:
         return
     before = user.role

@@ -5,15 +5,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 
 from ...extensions import db
+from ...labels import audit_action, journal_kind, label, provider_label
 from ...models import (
     LIVE_STATES,
+    Allocation,
     AuditEvent,
     Campaign,
     CoverageMonth,
     CoverageState,
     Journal,
+    Payment,
     Posting,
     Worker,
 )
@@ -144,29 +148,46 @@ def lapsing_workers(campaign: Campaign, *, today: dt.date, limit: int | None = 5
 @dataclass
 class Activity:
     at: dt.datetime
+    #: What happened, in the current locale.
     kind: str
+    #: Its details, in the current locale.
     text: str
     who: str = ""
     amount_idr: int | None = None
 
 
+def _journal_text(kind: str, payment: Payment | None, allocation: Allocation | None) -> str:
+    """Describe a journal entry from the rows it points to (its stored memo is for the books, in English)."""
+    if allocation is not None:
+        return " · ".join((label(allocation.kind),
+                           ngettext("%(num)s worker", "%(num)s workers", allocation.workers),
+                           ngettext("%(num)s worker-month", "%(num)s worker-months", allocation.months)))
+    if payment is not None:
+        return gettext("gift %(gift)s, payment %(payment)s by %(provider)s", gift=payment.donation_id,
+                       payment=payment.id, provider=provider_label(payment.provider))
+    return ""
+
+
 def recent_activity(campaign: Campaign, *, limit: int = 20) -> list[Activity]:
-    """Return the latest ledger entries and staff actions of the campaign, newest first."""
+    """Return the latest ledger entries and staff actions of the campaign, newest first, in the current locale."""
     items = []
+    amount = (sa.select(sa.func.sum(Posting.amount_idr))
+              .where(Posting.journal_id == Journal.id, Posting.amount_idr > 0).scalar_subquery())
     journals = db.session.execute(
-        sa.select(Journal.created_at, Journal.kind, Journal.memo,
-                  sa.select(sa.func.sum(Posting.amount_idr)).where(Posting.journal_id == Journal.id,
-                                                                   Posting.amount_idr > 0)
-                  .scalar_subquery())
+        sa.select(Journal.created_at, Journal.kind, Payment, Allocation, amount)
+        .outerjoin(Payment, Payment.id == Journal.payment_id)
+        .outerjoin(Allocation, Allocation.id == Journal.allocation_id)
         .where(Journal.campaign_id == campaign.id)
         .order_by(Journal.created_at.desc(), Journal.id.desc()).limit(limit))
-    for at, kind, memo, amount in journals:
-        items.append(Activity(at, kind, memo, amount_idr=int(amount or 0)))
+    for at, kind, payment, allocation, total in journals:
+        items.append(Activity(at, journal_kind(kind), _journal_text(kind, payment, allocation),
+                              amount_idr=int(total or 0)))
     events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.campaign_id == campaign.id)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
     for event in events:
-        items.append(Activity(event.at, event.action, " ".join(filter(None, (event.subject, event.detail))),
+        items.append(Activity(event.at, audit_action(event.action),
+                              " ".join(filter(None, (event.subject, event.detail))),
                               who=event.user.email if event.user else ""))
     items.sort(key=lambda a: a.at, reverse=True)
     return items[:limit]

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext
 from stdnum import numdb
 
 from ...extensions import db
+from ...labels import label
 from ...models import Campaign, CampaignRegion, CampaignStatus, Designation, User
 from ...regions import regency
 from ..access import audit
@@ -34,6 +35,11 @@ LATEST_DATE = dt.date(2100, 12, 31)
 
 class CampaignInvalid(FieldError):
     """Campaign settings that break a rule; ``field`` names the field at fault."""
+
+    fields = {"name": lazy_gettext("name"), "slug": lazy_gettext("slug"),
+              "target_workers": lazy_gettext("target workers"), "term_months": lazy_gettext("term"),
+              "ends_on": lazy_gettext("end date"), "designations": lazy_gettext("designations"),
+              "regions": lazy_gettext("regions")}
 
 
 class StatusChangeRefused(DomainError):
@@ -69,7 +75,8 @@ def parse_regions(text: str) -> list[tuple[str, int | None]]:
         if target_text:
             digits = re.sub(r"[.\s]", "", target_text)
             if not (digits.isascii() and digits.isdigit()) or int(digits[:20]) <= 0:
-                raise CampaignInvalid("regions", f"line {number}: the target must be a positive whole number")
+                raise CampaignInvalid("regions", lazy_gettext("line %(line)s: the target must be a positive whole number"),
+                                      line=number)
             if len(digits) > len(str(MAX_TARGET_WORKERS)) or int(digits) > MAX_TARGET_WORKERS:
                 raise CampaignInvalid("regions", lazy_gettext("line %(line)s: a target is at most %(limit)s workers"),
                                       line=number, limit=MAX_TARGET_WORKERS)
@@ -77,14 +84,14 @@ def parse_regions(text: str) -> list[tuple[str, int | None]]:
         if len(code) == 2 and code.isdigit():
             regencies = province_regencies(code)
             if not regencies:
-                raise CampaignInvalid("regions", f"line {number}: unknown province code {code}")
+                raise CampaignInvalid("regions", lazy_gettext("line %(line)s: unknown province code %(code)s"), line=number, code=code)
             if target is not None:
-                raise CampaignInvalid("regions", f"line {number}: give targets per regency, not per province")
+                raise CampaignInvalid("regions", lazy_gettext("line %(line)s: give targets per regency, not per province"), line=number)
             for regency_code, _ in regencies:
                 found.setdefault(regency_code, None)
             continue
         if regency(code) is None:
-            raise CampaignInvalid("regions", f"line {number}: unknown regency code {code!r}")
+            raise CampaignInvalid("regions", lazy_gettext("line %(line)s: unknown regency code %(code)s"), line=number, code=repr(code))
         found[code] = target
     return sorted(found.items())
 
@@ -118,9 +125,9 @@ def province_regencies(code: str) -> list[tuple[str, str]]:
 def _check(settings: CampaignSettings) -> None:
     """Raise :class:`CampaignInvalid` for settings that cannot work."""
     if not settings.name.strip():
-        raise CampaignInvalid("name", "is required")
+        raise CampaignInvalid("name", lazy_gettext("is required"))
     if settings.target_workers <= 0:
-        raise CampaignInvalid("target_workers", "must be at least 1")
+        raise CampaignInvalid("target_workers", lazy_gettext("must be at least 1"))
     if settings.target_workers > MAX_TARGET_WORKERS:
         raise CampaignInvalid("target_workers", lazy_gettext("at most %(limit)s workers"), limit=MAX_TARGET_WORKERS)
     for day, name in ((settings.starts_on, "starts_on"), (settings.ends_on, "ends_on")):
@@ -128,11 +135,11 @@ def _check(settings: CampaignSettings) -> None:
             raise CampaignInvalid(name, lazy_gettext("must be between %(first)s and %(last)s"),
                                   first=EARLIEST_DATE.isoformat(), last=LATEST_DATE.isoformat())
     if not 1 <= settings.term_months <= 12:
-        raise CampaignInvalid("term_months", "must be 1 to 12 months")
+        raise CampaignInvalid("term_months", lazy_gettext("must be 1 to 12 months"))
     if settings.starts_on and settings.ends_on and settings.ends_on < settings.starts_on:
-        raise CampaignInvalid("ends_on", "is before the start")
+        raise CampaignInvalid("ends_on", lazy_gettext("is before the start"))
     if not settings.designations:
-        raise CampaignInvalid("designations", "accept at least one designation")
+        raise CampaignInvalid("designations", lazy_gettext("accept at least one designation"))
 
 
 def _apply(campaign: Campaign, settings: CampaignSettings) -> None:
@@ -160,9 +167,9 @@ def create_campaign(slug: str, settings: CampaignSettings, *, user: User | None)
     """Create a campaign as a draft; the manager who creates it is assigned to it."""
     slug = slug.strip().lower()
     if not _SLUG.match(slug) or len(slug) > 80:
-        raise CampaignInvalid("slug", "use lower-case letters, digits and hyphens")
+        raise CampaignInvalid("slug", lazy_gettext("use lower-case letters, digits and hyphens"))
     if db.session.scalar(sa.select(Campaign.id).where(Campaign.slug == slug)) is not None:
-        raise CampaignInvalid("slug", "is taken by another campaign")
+        raise CampaignInvalid("slug", lazy_gettext("is taken by another campaign"))
     _check(settings)
     campaign = Campaign(slug=slug, status=CampaignStatus.draft, name="", target_workers=1)
     _apply(campaign, settings)
@@ -191,7 +198,7 @@ def update_campaign(campaign: Campaign, settings: CampaignSettings, *, user: Use
 def change_status(campaign: Campaign, status: CampaignStatus, *, user: User | None) -> None:
     """Open, pause or close a campaign."""
     if status not in STATUS_TRANSITIONS[campaign.status]:
-        raise StatusChangeRefused(f"a {campaign.status.value} campaign cannot become {status.value}")
+        raise StatusChangeRefused(lazy_gettext("a campaign that is %(old)s cannot become %(new)s"), old=label(campaign.status), new=label(status))
     before = campaign.status
     campaign.status = status
     db.session.flush()

@@ -4,6 +4,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext
 
 from ...extensions import db
 from ...models import Donation, Hold, Worker
@@ -25,10 +26,10 @@ def hold_worker(donation: Donation, *, now: dt.datetime | None = None,
     worker = db.session.get(Worker, donation.worker_id)
     lock_worker(worker.id)
     if not is_fundable(worker, donation.designation, donation.campaign):
-        raise WorkerUnavailable("this worker cannot be funded with this kind of gift")
+        raise WorkerUnavailable(lazy_gettext("this worker cannot be funded with this kind of gift"))
     db.session.execute(sa.delete(Hold).where(Hold.worker_id == worker.id, Hold.expires_at <= now))
     if db.session.scalar(sa.select(Hold.id).where(Hold.worker_id == worker.id)) is not None:
-        raise WorkerUnavailable("another donor is paying for this worker right now")
+        raise WorkerUnavailable(lazy_gettext("another donor is paying for this worker right now"))
     hold = Hold(
         worker_id=worker.id,
         donation_id=donation.id,

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 from stdnum.id import nik as stdnum_nik
 
 from ...crypto import vault
@@ -42,6 +43,9 @@ _KPJ = re.compile(r"^[0-9]{11}$")  # ASCII: \\d would take other scripts' digits
 
 class StatusQueryInvalid(FieldError):
     """A status query that is malformed (not a valid NIK, KPJ or date); ``field`` names the field."""
+
+    fields = {"nik": lazy_gettext("NIK"), "kpj": lazy_gettext("KPJ"), "full_name": lazy_gettext("full name"),
+              "birth_date": lazy_gettext("birth date")}
 
 
 @dataclass
@@ -124,7 +128,7 @@ def compact_nik(nik: str) -> str:
     """Return the NIK without spaces or dots, or raise :class:`StatusQueryInvalid`."""
     compact = stdnum_nik.compact(nik or "")
     if not stdnum_nik.is_valid(compact):
-        raise StatusQueryInvalid("nik", "not a valid NIK (16 digits as on the KTP)")
+        raise StatusQueryInvalid("nik", lazy_gettext("not a valid NIK (16 digits as on the KTP)"))
     return compact
 
 
@@ -132,7 +136,7 @@ def compact_kpj(kpj: str) -> str:
     """Return an 11-digit KPJ number without separators, or raise :class:`StatusQueryInvalid`."""
     compact = re.sub(r"[\s.\-]", "", kpj or "")
     if not _KPJ.match(compact):
-        raise StatusQueryInvalid("kpj", "a KPJ number has 11 digits")
+        raise StatusQueryInvalid("kpj", lazy_gettext("a KPJ number has 11 digits"))
     return compact
 
 
@@ -172,7 +176,7 @@ def check_status(*, nik: str | None = None, full_name: str | None = None, kpj: s
     elif kpj is not None and birth_date is not None:
         worker = find_worker_by_kpj(kpj, birth_date)
     else:
-        raise StatusQueryInvalid("nik", "give the NIK and name, or the KPJ number and birth date")
+        raise StatusQueryInvalid("nik", lazy_gettext("give the NIK and name, or the KPJ number and birth date"))
     return worker_status(worker, today=today) if worker is not None else NOT_FOUND
 
 

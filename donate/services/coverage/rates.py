@@ -1,6 +1,7 @@
 """Look up the premium rate in force for a month."""
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 
 from ...extensions import db
 from ...models import PremiumRate
@@ -22,7 +23,7 @@ def rates_for_months(first: int, last: int) -> dict[int, PremiumRate]:
     for month in range(first, last + 1):
         in_force = [rate for rate in schedule if rate.effective_from <= month_start(month)]
         if not in_force:
-            raise NoRateInForce(f"no premium rate is in force on {month_start(month).isoformat()}")
+            raise NoRateInForce(lazy_gettext("no premium rate is in force on %(day)s"), day=month_start(month).isoformat())
         result[month] = in_force[-1]
     return result
 

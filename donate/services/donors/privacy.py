@@ -8,6 +8,7 @@ person any more.
 import secrets
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 from werkzeug.security import generate_password_hash
 
 from ...extensions import db
@@ -105,7 +106,7 @@ def export_donor_data(user: User) -> dict:
 def erase_donor(user: User) -> int:
     """Anonymise a donor's account and gifts; return how many gifts were anonymised."""
     if user.role != Role.donor:
-        raise ErasureRefused("staff accounts are closed by an administrator")
+        raise ErasureRefused(lazy_gettext("staff accounts are closed by an administrator"))
     donations = _donations(user)
     pseudonym = f"erased-{user.id}@{ERASED_DOMAIN}"
     # Nobody is left to pay for: monthly sponsorships stop (months already paid stay funded).

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext
 
 from ...extensions import db
 from ...models import (
@@ -27,6 +28,7 @@ from ...payments.base import ProviderError
 from ..coverage.holds import WorkerUnavailable, hold_worker
 from ..coverage.rates import base_premium, rates_for_months
 from ..coverage.waitlist import is_fundable, next_fundable_month, waiting_count
+from ..errors import Rupiah
 from .donations import (
     SPONSOR_MONTHS,
     DonationRefused,
@@ -119,12 +121,12 @@ def sponsor_worker(campaign: Campaign, worker: Worker, months: int | str, design
     """
     monthly = months == "monthly"
     if monthly and not provider().supports_subscriptions:
-        raise DonationRefused("monthly giving is not available with this payment provider")
+        raise DonationRefused(lazy_gettext("monthly giving is not available with this payment provider"))
     count = 1 if monthly else int(months)
     if count not in SPONSOR_MONTHS:
-        raise DonationRefused("a sponsorship is for 1, 3, 6 or 12 months")
+        raise DonationRefused(lazy_gettext("a sponsorship is for 1, 3, 6 or 12 months"))
     if not worker.public_profile or not is_fundable(worker, designation, campaign):
-        raise WorkerUnavailable("this worker cannot be funded with this kind of gift")
+        raise WorkerUnavailable(lazy_gettext("this worker cannot be funded with this kind of gift"))
     _, price = sponsorship_quote(worker, count, today=today)
     donation = _gift(campaign, donor, kind=DonationKind.worker, designation=designation, amount_idr=price,
                      worker=worker, months=count)
@@ -136,7 +138,7 @@ def give_to_pool(campaign: Campaign, amount_idr: int, designation: Designation, 
                  urls: UrlMaker) -> tuple[Payment, str]:
     """Open the checkout for a gift of any amount to the campaign's pool."""
     if not MIN_POOL_GIFT_IDR <= amount_idr <= MAX_GIFT_IDR:
-        raise DonationRefused(f"a gift is between Rp {MIN_POOL_GIFT_IDR} and Rp {MAX_GIFT_IDR}")
+        raise DonationRefused(lazy_gettext("a gift is between %(low)s and %(high)s"), low=Rupiah(MIN_POOL_GIFT_IDR), high=Rupiah(MAX_GIFT_IDR))
     donation = _gift(campaign, donor, kind=DonationKind.pool, designation=designation, amount_idr=amount_idr)
     return _checkout(donation, urls)
 
@@ -145,13 +147,13 @@ def fund_workers(campaign: Campaign, workers: int, months: int, designation: Des
                  urls: UrlMaker, *, today: dt.date) -> tuple[Payment, str]:
     """Open the checkout for ``workers`` × ``months``, allocated from the waitlist once paid."""
     if not 1 <= months <= 12:
-        raise DonationRefused("choose 1 to 12 months")
+        raise DonationRefused(lazy_gettext("choose 1 to 12 months"))
     waiting = waiting_count(campaign, designation, today=today)
     if not 1 <= workers <= waiting:
-        raise DonationRefused(f"{waiting} workers are waiting for this kind of gift")
+        raise DonationRefused(lazy_gettext("%(count)s workers are waiting for this kind of gift"), count=waiting)
     amount = bulk_quote(workers, months, today=today)
     if amount > MAX_GIFT_IDR:
-        raise DonationRefused(f"a gift is at most Rp {MAX_GIFT_IDR}")
+        raise DonationRefused(lazy_gettext("a gift is at most %(high)s"), high=Rupiah(MAX_GIFT_IDR))
     donation = _gift(campaign, donor, kind=DonationKind.bulk, designation=designation, amount_idr=amount,
                      workers_count=workers, months=months)
     return _checkout(donation, urls)
@@ -167,7 +169,7 @@ def renew_sponsorship(worker: Worker, user, urls: UrlMaker, *, today: dt.date | 
         .order_by(Donation.id.desc()).limit(1)
     )
     if last is None:
-        raise DonationRefused("you have not sponsored this worker yet")
+        raise DonationRefused(lazy_gettext("you have not sponsored this worker yet"))
     donor = Donor(name=last.donor_name or user.name, email=user.email, user_id=user.id, npwp=last.npwp,
                   is_anonymous=last.is_anonymous)
     months = last.months if last.months in SPONSOR_MONTHS else worker.campaign.term_months

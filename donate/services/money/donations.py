@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext
 
 from ...extensions import db
 from ...formatting import rupiah
+from ...labels import label
 from ...models import (
     PAYMENT_TRANSITIONS,
     Account,
@@ -64,20 +65,20 @@ def create_donation(campaign: Campaign, *, kind: DonationKind, designation: Desi
                     message: str = "", funder: str | None = None, locale: str = "id") -> Donation:
     """Validate and store a gift (not yet paid)."""
     if campaign.status != CampaignStatus.open:
-        raise DonationRefused("this campaign is not accepting gifts")
+        raise DonationRefused(lazy_gettext("this campaign is not accepting gifts"))
     if designation not in campaign.designations:
-        raise DonationRefused(f"this campaign does not accept {designation.value}")
+        raise DonationRefused(lazy_gettext("this campaign does not accept %(designation)s"), designation=label(designation))
     if not isinstance(amount_idr, int) or amount_idr <= 0:
-        raise DonationRefused("the amount must be a positive whole number of rupiah")
+        raise DonationRefused(lazy_gettext("the amount must be a positive whole number of rupiah"))
     if amount_idr > MAX_AMOUNT_IDR:
         raise DonationRefused(lazy_gettext("one gift or funding is at most %(limit)s"), limit=Rupiah(MAX_AMOUNT_IDR))
     if kind == DonationKind.worker:
         if worker is None or worker.campaign_id != campaign.id:
-            raise DonationRefused("choose a worker of this campaign")
+            raise DonationRefused(lazy_gettext("choose a worker of this campaign"))
         if months not in SPONSOR_MONTHS:
-            raise DonationRefused("a sponsorship is for 1, 3, 6 or 12 months")
+            raise DonationRefused(lazy_gettext("a sponsorship is for 1, 3, 6 or 12 months"))
     if kind == DonationKind.bulk and (not workers_count or not months or not 1 <= months <= 12):
-        raise DonationRefused("a gift for many workers needs a number of workers and 1 to 12 months")
+        raise DonationRefused(lazy_gettext("a gift for many workers needs a number of workers and 1 to 12 months"))
     donation = Donation(
         campaign_id=campaign.id, kind=kind, designation=designation, amount_idr=amount_idr,
         worker_id=worker.id if worker else None, months=months, workers_count=workers_count,
@@ -102,7 +103,7 @@ def start_payment(donation: Donation, provider: str, provider_ref: str | None = 
 def transition(payment: Payment, state: PaymentState) -> None:
     """Move a payment along the state machine or raise :class:`InvalidTransition`."""
     if state not in PAYMENT_TRANSITIONS[payment.state]:
-        raise InvalidTransition(f"payment {payment.id} cannot go from {payment.state.value} to {state.value}")
+        raise InvalidTransition(lazy_gettext("payment %(payment)s cannot go from %(old)s to %(new)s"), payment=payment.id, old=payment.state.value, new=state.value)
     payment.state = state
     db.session.flush()
 
@@ -174,7 +175,7 @@ def record_funding(campaign: Campaign, amount_idr: int, *, funder: str,
     """
     funder = funder.strip()
     if not funder:
-        raise DonationRefused("name the funder")
+        raise DonationRefused(lazy_gettext("name the funder"))
     reference = (reference or "").strip() or None
     if reference:
         existing = db.session.scalar(
@@ -182,7 +183,7 @@ def record_funding(campaign: Campaign, amount_idr: int, *, funder: str,
         )
         if existing is not None:
             if existing.amount_idr != amount_idr or existing.donation.campaign_id != campaign.id:
-                raise DonationRefused(f"reference {reference} was already recorded with other details")
+                raise DonationRefused(lazy_gettext("reference %(reference)s was already recorded with other details"), reference=reference)
             return existing.donation
     donation = create_donation(campaign, kind=DonationKind.funding, designation=designation,
                                amount_idr=amount_idr, donor_name=funder, funder=funder)

@@ -10,13 +10,14 @@ retrying.
 from dataclasses import replace
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 
 from ...extensions import db
+from ...labels import label
 from ...models import RECEIVED_STATES, Payment, PaymentState, ProcessedEvent, Subscription
 from ...models.base import utcnow
 from ...payments import provider
 from ...payments.base import ProviderEvent
-from ..errors import DomainError
 from ..errors import DomainError
 from ..locks import claim_once
 from . import subscriptions
@@ -140,7 +141,8 @@ def _money_back(provider_name: str, event: ProviderEvent) -> str:
     if payment is None:
         return "ignored"
     if payment.state not in RECEIVED_STATES:
-        raise EventTooEarly(f"payment {payment.id} is {payment.state.value}, not paid yet")
+        raise EventTooEarly(lazy_gettext("payment %(payment)s is %(state)s, not paid yet"), payment=payment.id,
+                            state=label(payment.state))
     if event.dispute is not None:
         return apply_dispute(payment, event.dispute)
     outcomes = [apply_refund(payment, record) for record in event.refunds]

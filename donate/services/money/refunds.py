@@ -229,8 +229,8 @@ def send_refund(refund: Refund, *, user: User | None = None, today: dt.date | No
     db.session.refresh(refund)
     audit.record_action("payment.refund", user=user, campaign=payment.donation.campaign,
                         subject=f"payment {payment.id}",
-                        detail=f"{rupiah(refund.amount_idr)} of {rupiah(payment.amount_idr)} ({payment.provider}, "
-                               f"refund {refund.id})" + (f": {refund.reason}" if refund.reason else ""))
+                        detail=f"{rupiah(refund.amount_idr)} / {rupiah(payment.amount_idr)} · #{refund.id}"
+                               + (f": {refund.reason}" if refund.reason else ""))
     return refund
 
 

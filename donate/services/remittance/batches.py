@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 from stdnum.id import nik as stdnum_nik
 
 from ...crypto import vault
@@ -100,14 +101,14 @@ def waiting_to_send(campaign: Campaign, first_month: int, last_month: int) -> tu
 def create_batch(campaign: Campaign, first_month: int, last_month: int, *, user: User | None) -> RemittanceBatch:
     """Put the period's unsent funded months in a new batch and book them as remitted."""
     if first_month > last_month:
-        raise BatchEmpty("the period ends before it starts")
+        raise BatchEmpty(lazy_gettext("the period ends before it starts"))
     lock_campaign(campaign.id)
     by_designation = dict(db.session.execute(
         sa.select(CoverageMonth.designation, sa.func.sum(CoverageMonth.premium_idr))
         .where(*_pending_months(campaign, first_month, last_month))
         .group_by(CoverageMonth.designation)).all())
     if not by_designation:
-        raise BatchEmpty("no funded months of this period are waiting to be sent to BPJS")
+        raise BatchEmpty(lazy_gettext("no funded months of this period are waiting to be sent to BPJS"))
     workers, months, amount = waiting_to_send(campaign, first_month, last_month)
     batch = RemittanceBatch(campaign_id=campaign.id, first_month=first_month, last_month=last_month,
                             workers=workers, months=months, amount_idr=amount,
@@ -131,7 +132,7 @@ def create_batch(campaign: Campaign, first_month: int, last_month: int, *, user:
 def cancel_batch(batch: RemittanceBatch, *, user: User | None) -> None:
     """Withdraw a batch whose transfer is not recorded; its months become funded and unsent again."""
     if batch.state != BatchState.created:
-        raise BatchStateInvalid("only a batch whose transfer is not recorded can be cancelled")
+        raise BatchStateInvalid(lazy_gettext("only a batch whose transfer is not recorded can be cancelled"))
     lock_campaign(batch.campaign_id)
     by_designation = dict(db.session.execute(
         sa.select(CoverageMonth.designation, sa.func.sum(CoverageMonth.premium_idr))
@@ -173,7 +174,7 @@ def export_rows(batch: RemittanceBatch):
 def export_batch(batch: RemittanceBatch, *, user: User | None) -> str:
     """Return the batch file for BPJS as CSV and log the download (it holds full NIKs)."""
     if batch.state == BatchState.cancelled:
-        raise BatchStateInvalid("this batch was cancelled")
+        raise BatchStateInvalid(lazy_gettext("this batch was cancelled"))
     text = write_csv(EXPORT_COLUMNS, export_rows(batch))
     audit.record_action("remittance.export", user=user, campaign=batch.campaign, subject=f"batch {batch.id}",
                         detail=f"{batch.workers} workers with full NIK")
@@ -185,9 +186,9 @@ def record_transfer(batch: RemittanceBatch, reference: str, *, transferred_on: d
     """Record the bank transfer that paid BPJS for the batch."""
     reference = " ".join(reference.split())
     if not reference:
-        raise BatchStateInvalid("give the transfer reference")
+        raise BatchStateInvalid(lazy_gettext("give the transfer reference"))
     if batch.state == BatchState.cancelled:
-        raise BatchStateInvalid("this batch was cancelled")
+        raise BatchStateInvalid(lazy_gettext("this batch was cancelled"))
     before = batch.transfer_reference
     batch.transfer_reference = reference[:120]
     batch.transferred_on = transferred_on
@@ -261,7 +262,7 @@ def acknowledge_batch(batch: RemittanceBatch, data: bytes | str, *, user: User |
                       skip_invalid: bool = False) -> AckReport:
     """Apply BPJS's answers for a batch; with a bad row, apply nothing unless ``skip_invalid``."""
     if batch.state not in (BatchState.sent, BatchState.reconciled):
-        raise BatchStateInvalid("record the transfer to BPJS before its acknowledgement")
+        raise BatchStateInvalid(lazy_gettext("record the transfer to BPJS before its acknowledgement"))
     rows = read_rows(data, ACK_COLUMNS)
     report = AckReport(rows=len(rows))
     checked = _check_ack_rows(batch, rows, report)

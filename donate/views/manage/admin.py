@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...forms.manage import AssignForm, AuditFilterForm, UserRoleForm
+from ...labels import audit_action
 from ...models import Campaign, Role, User
 from ...services.access import audit
 from ...services.access.staff import (
@@ -27,7 +28,7 @@ def audit_log():
     """Browse and filter the audit log."""
     campaigns = visible_campaigns(current_user)
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", _("Any"))] + [(a, a) for a in audit.ACTIONS]
+    form.action.choices = [("", _("Any"))] + [(a, audit_action(a)) for a in audit.ACTIONS]
     form.campaign.choices = [("", _("Any"))] + [(c.slug, c.name) for c in campaigns]
     form.validate()
     by_slug = {c.slug: c for c in campaigns}

@@ -3,6 +3,7 @@
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from ... import clock
@@ -63,7 +64,7 @@ def new_campaign():
     if form.validate_on_submit():
         try:
             if not form.slug.data:
-                raise CampaignInvalid("slug", "is required")
+                raise CampaignInvalid("slug", lazy_gettext("is required"))
             campaign = create_campaign(form.slug.data, _settings(form), user=current_user)
         except CampaignInvalid as exc:
             _field_for(form, exc.field).errors.append(exc.message)

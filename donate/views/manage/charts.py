@@ -12,7 +12,6 @@ from ...formatting import month_name
 from ...models import Campaign
 from ...services.campaigns.figures import coverage_over_time, region_table
 
-
 #: The charts of the dashboard, by the name in their URL.
 CHART_TITLES = {"progress": lazy_gettext("Workers covered per month"), "regions": lazy_gettext("Workers by region")}
 

@@ -155,8 +155,11 @@ def test_dashboard_figures_come_from_coverage_and_the_ledger(app, make, manager)
     money = money_by_designation(campaign)
     assert money[Designation.zakat] == {"received": 2 * TERM_COST + 1_000, "refunded": 0, "pool": 1_000,
                                         "allocated": 2 * TERM_COST, "remitted": 0}
-    kinds = [a.kind for a in recent_activity(campaign)]
-    assert "allocation.run" in kinds and "allocation" in kinds and "payment_received" in kinds
+    activity = recent_activity(campaign)
+    kinds = [a.kind for a in activity]
+    assert "Dana bersama dialokasikan" in kinds and "Dialokasikan ke pekerja" in kinds and "Donasi diterima" in kinds
+    allocated = next(a for a in activity if a.kind == "Dialokasikan ke pekerja")
+    assert allocated.text == "pekerja baru · 2 pekerja · 12 bulan-pekerja"
     with app.test_request_context():
         svgs = charts(campaign, today=today)
     assert svgs["progress"].startswith("<svg") and "<script" not in svgs["progress"]

@@ -77,7 +77,7 @@ def test_a_second_donor_cannot_hold_a_held_worker(app, campaign, make):
     second, _ = sponsor(campaign, worker)
     hold_worker(first, now=NOW, today=TODAY)
     almost = NOW + dt.timedelta(minutes=app.config["HOLD_MINUTES"]) - dt.timedelta(seconds=1)
-    with pytest.raises(WorkerUnavailable, match="another donor"):
+    with pytest.raises(WorkerUnavailable, match="donatur lain"):
         hold_worker(second, now=almost, today=TODAY)
     assert holds() == [(worker.id, first.id)]
 
@@ -109,7 +109,7 @@ def test_an_expired_hold_is_replaced(app, campaign, make):
 def test_an_ineligible_worker_cannot_be_held(campaign, make, mustahik, designation, verified):
     worker = make.worker(campaign, mustahik=mustahik, verified=verified)
     donation, _ = sponsor(campaign, worker, designation=designation)
-    with pytest.raises(WorkerUnavailable, match="cannot be funded"):
+    with pytest.raises(WorkerUnavailable, match="tidak dapat didanai"):
         hold_worker(donation, now=NOW, today=TODAY)
     assert holds() == []
 
