@@ -139,14 +139,25 @@ def allocate_command(slug):
 
     campaigns = [_campaign(slug)] if slug else db.session.scalars(
         sa.select(Campaign).where(Campaign.status == CampaignStatus.open).order_by(Campaign.id)).all()
+    failed = []
     for campaign in campaigns:
-        runs = allocate_pool(campaign)
-        db.session.commit()
+        try:
+            runs = allocate_pool(campaign)
+            db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - one campaign's failure must not stop the others' allocation
+            db.session.rollback()
+            current_app.logger.exception("allocation of %s failed", campaign.slug)
+            click.echo(f"{campaign.slug}: allocation failed, nothing was allocated: {type(exc).__name__}: "
+                       f"{str(exc).splitlines()[0][:200] if str(exc) else ''}", err=True)
+            failed.append(campaign.slug)
+            continue
         if not runs:
             click.echo(f"{campaign.slug}: nothing to allocate.")
         for run in runs:
             click.echo(f"{campaign.slug}: {run.kind.value} ({run.designation.value}): "
                        f"{_count(run.workers, 'worker')}, {_count(run.months, 'month')}, {rupiah(run.amount_idr)}")
+    if failed:
+        sys.exit(1)
 
 
 @click.command("check-ledger")

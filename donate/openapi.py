@@ -1,5 +1,8 @@
 """The OpenAPI 3.1 description of the JSON API under /api/v1/ (tests check it against real responses)."""
 
+from flask_babel import lazy_gettext
+from jsonschema import Draft202012Validator
+
 from .services.coverage.lookup import NEAR_IN_QUEUE
 
 
@@ -50,14 +53,23 @@ CAMPAIGN = {
     },
 }
 
+#: The status query exactly as ``POST /status`` enforces it: the view validates requests against this
+#: schema, so the document cannot be looser or stricter than the API. A well-formed NIK that cannot
+#: exist, or a birth date nobody alive has, is simply not found (200), as an unknown worker is.
 STATUS_QUERY = {
     "oneOf": [
         {"type": "object", "required": ["nik", "full_name"], "additionalProperties": False,
-         "properties": {"nik": {"type": "string", "description": "16-digit NIK."},
-                        "full_name": {"type": "string", "description": "Name as on the KTP; case and spaces are ignored."}}},
+         "properties": {
+             "nik": {"type": "string", "maxLength": 40, "pattern": r"^[ .\-]*(?:[0-9][ .\-]*){16}$",
+                     "description": "16-digit NIK; spaces, dots and hyphens between the digits are ignored."},
+             "full_name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"[^\s]",
+                           "description": "Name as on the KTP; case and spaces are ignored."}}},
         {"type": "object", "required": ["kpj", "birth_date"], "additionalProperties": False,
-         "properties": {"kpj": {"type": "string", "description": "11-digit BPJS Ketenagakerjaan card number."},
-                        "birth_date": DATE}},
+         "properties": {
+             "kpj": {"type": "string", "maxLength": 20, "pattern": r"^[ .\-]*(?:[0-9][ .\-]*){11}$",
+                     "description": "11-digit BPJS Ketenagakerjaan card number; spaces, dots and hyphens "
+                                    "between the digits are ignored."},
+             "birth_date": {**DATE, "description": "YYYY-MM-DD."}}},
     ],
 }
 
@@ -143,9 +155,11 @@ def openapi_document(server_url: str) -> dict:
             "/campaigns/{slug}": {"get": {
                 "operationId": "getCampaign",
                 "summary": "One campaign's progress",
-                "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {
+                    "type": "string", "maxLength": 80, "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"}}],
                 "responses": {
                     "200": _json("Campaign", "The campaign.", headers=CORS_HEADER),
+                    "400": _json("Error", "The slug holds a character no slug has (such as NUL)."),
                     "404": _json("Error", "No public campaign has this slug."),
                 },
             }},
@@ -159,7 +173,7 @@ def openapi_document(server_url: str) -> dict:
                     "schema": {"$ref": "#/components/schemas/StatusQuery"}}}},
                 "responses": {
                     "200": _json("StatusAnswer", "The worker's status (or not_found)."),
-                    "400": _json("Error", "Malformed query (not a NIK, not a KPJ, bad date, missing field)."),
+                    "400": _json("Error", "The query does not match StatusQuery; `field` names the member at fault."),
                     "429": _json("RateLimited", "Too many look-ups; try again later.", headers={
                         "Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait."}}),
                 },
@@ -176,3 +190,36 @@ def openapi_document(server_url: str) -> dict:
             "StatusAnswer": STATUS_ANSWER, "Error": ERROR, "RateLimited": RATE_LIMITED,
         }},
     }
+
+
+def status_query_problem(data) -> tuple[str, str] | None:
+    """Return (field, message) for a status query that breaks ``STATUS_QUERY``, else ``None``."""
+    if not isinstance(data, dict):
+        return "body", str(lazy_gettext("send a JSON object"))
+    branch = STATUS_QUERY["oneOf"][0 if "nik" in data else 1]
+    for name in branch["required"]:
+        if name not in data:
+            return name, str(lazy_gettext("is required"))
+    for name in data:
+        if name not in branch["properties"]:
+            return str(name)[:40], str(lazy_gettext("is not part of this query (send %(fields)s)",
+                                                    fields=" + ".join(branch["required"])))
+    for error in Draft202012Validator(branch, format_checker=Draft202012Validator.FORMAT_CHECKER).iter_errors(data):
+        field = str(error.path[0]) if error.path else "body"
+        return field, str(_MESSAGES.get((field, error.validator), lazy_gettext("is not valid")))
+    return None
+
+
+#: What each broken constraint means, in words.
+_MESSAGES = {
+    ("nik", "pattern"): lazy_gettext("a NIK has 16 digits"), ("nik", "maxLength"): lazy_gettext("a NIK has 16 digits"),
+    ("nik", "type"): lazy_gettext("is required (a string)"),
+    ("kpj", "pattern"): lazy_gettext("a KPJ number has 11 digits"),
+    ("kpj", "maxLength"): lazy_gettext("a KPJ number has 11 digits"),
+    ("kpj", "type"): lazy_gettext("is required (a string)"),
+    ("full_name", "type"): lazy_gettext("is required (a string)"), ("full_name", "minLength"): lazy_gettext("is required"),
+    ("full_name", "pattern"): lazy_gettext("is required"),
+    ("full_name", "maxLength"): lazy_gettext("longer than 200 characters"),
+    ("birth_date", "type"): lazy_gettext("is required (a string)"),
+    ("birth_date", "format"): lazy_gettext("use the form YYYY-MM-DD"),
+}

@@ -303,3 +303,27 @@ def test_tick_expires_a_past_hold(runner, make):
     assert result.exit_code == 0, result.output
     assert "holds expired: 1" in result.stdout
     assert list(db.session.scalars(sa.select(Hold.worker_id))) == [current.id]
+
+
+def test_one_campaigns_failed_allocation_does_not_stop_the_others(runner, make, monkeypatch):
+    from donate.services.coverage import allocation
+
+    broken, kalbar = make.campaign("broken"), make.campaign("kalbar")
+    for campaign in (broken, kalbar):
+        make.workers(campaign, 1)
+        make.paid_gift(campaign, 6 * 16_800)
+    db.session.commit()
+    real = allocation.allocate_pool
+
+    def allocate_pool(campaign, **kwargs):
+        if campaign.slug == "broken":  # as a bigint overflow in one campaign's figures once did
+            raise sa.exc.DataError("UPDATE ...", {}, Exception("bigint out of range"))
+        return real(campaign, **kwargs)
+
+    monkeypatch.setattr(allocation, "allocate_pool", allocate_pool)
+    result = invoke(runner, "allocate")
+    assert result.exit_code == 1
+    assert "broken: allocation failed, nothing was allocated" in result.stderr
+    assert "kalbar: new (infak): 1 worker," in result.stdout
+    assert ledger.balance(broken.id, Account.pool) == 6 * 16_800
+    assert ledger.balance(kalbar.id, Account.pool) == 0

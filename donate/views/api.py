@@ -4,22 +4,19 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, request, url_for
-from flask_babel import lazy_gettext
 
 from .. import clock
 from ..extensions import csrf, db
 from ..models import Campaign, CampaignStatus
-from ..openapi import openapi_document
+from ..openapi import openapi_document, status_query_problem
 from ..services.campaigns.progress import campaign_progress
-from ..services.coverage.lookup import StatusQueryInvalid, check_status
+from ..services.coverage.lookup import NOT_FOUND, StatusQueryInvalid, check_status
 from .public import get_campaign
 from .status import client_limit, failure_limit, record_answer, retry_after_seconds
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-#: Nobody alive was born earlier.
-EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 #: Endpoints any site may read from a browser (the status look-up is not among them).
 PUBLIC_READ = {"api.campaigns", "api.campaign", "api.openapi"}
 
@@ -74,34 +71,21 @@ def openapi():
 def status():
     """Answer whether a worker is protected, by NIK and name or by KPJ and birth date."""
     data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return jsonify(error="invalid_request", message="send a JSON object"), 400
+    problem = status_query_problem(data)
+    if problem is not None:
+        field, message = problem
+        return jsonify(error="invalid_request", field=field, message=message), 400
     try:
         if "nik" in data:
-            query = {"nik": _text(data, "nik"), "full_name": _text(data, "full_name")}
+            answer = check_status(nik=data["nik"], full_name=data["full_name"])
         else:
-            try:
-                birth_date = dt.date.fromisoformat(_text(data, "birth_date"))
-            except ValueError:
-                raise StatusQueryInvalid("birth_date", lazy_gettext("use the form YYYY-MM-DD")) from None
-            if not EARLIEST_BIRTH_DATE <= birth_date <= dt.date.today():
-                raise StatusQueryInvalid("birth_date", lazy_gettext("a birth date from 1900-01-01 to today"))
-            query = {"kpj": _text(data, "kpj"), "birth_date": birth_date}
-        answer = check_status(**query)
-        record_answer(answer)
-    except StatusQueryInvalid as exc:
-        return jsonify(error="invalid_request", field=exc.field, message=exc.message), 400
+            answer = check_status(kpj=data["kpj"], birth_date=dt.date.fromisoformat(data["birth_date"]))
+    except StatusQueryInvalid:  # well-formed, yet no worker can have it (a NIK with no such region)
+        answer = NOT_FOUND
+    record_answer(answer)
     response = jsonify(answer.as_json())
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _text(data: dict, name: str) -> str:
-    """Return a required string member of the request or raise ``StatusQueryInvalid``."""
-    value = data.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise StatusQueryInvalid(name, "is required (a string)")
-    return value
 
 
 @bp.errorhandler(429)

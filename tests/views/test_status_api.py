@@ -63,6 +63,7 @@ def test_every_documented_response_matches_a_real_response(app, client, make, sp
         ("get", "/api/v1/campaigns", {}),
         ("get", "/api/v1/campaigns/riau", {}),
         ("get", "/api/v1/campaigns/no-such-campaign", {}),
+        ("get", "/api/v1/campaigns/riau%00", {}),
         ("get", "/api/v1/openapi.json", {}),
         ("post", "/api/v1/status", {"json": {"nik": worker_nik(budi), "full_name": "budi santoso"}}),
         ("post", "/api/v1/status", {"json": {"kpj": "12345678901", "birth_date": siti.birth_date.isoformat()}}),
@@ -78,7 +79,11 @@ def test_every_documented_response_matches_a_real_response(app, client, make, sp
         # The test client's request body is consumed; rebuild the same request for the validator.
         request = EnvironBuilder(path=path, method=method.upper(), base_url="http://lindungi.test",
                                  **kwargs).get_request()
-        openapi.validate_request(WerkzeugOpenAPIRequest(request))
+        if response.status_code == 400:  # the API refuses exactly what the schema refuses
+            with pytest.raises(Exception, match="not valid|Invalid"):
+                openapi.validate_request(WerkzeugOpenAPIRequest(request))
+        else:
+            openapi.validate_request(WerkzeugOpenAPIRequest(request))
         openapi.validate_response(WerkzeugOpenAPIRequest(request), WerkzeugOpenAPIResponse(response))
         template = "/campaigns/{slug}" if path.startswith("/api/v1/campaigns/") else path.removeprefix("/api/v1")
         seen.add((template, method.upper(), str(response.status_code)))
