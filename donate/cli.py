@@ -172,6 +172,31 @@ def check_ledger_command():
                "receipts match payments.")
 
 
+@click.command("reconcile")
+@click.argument("slug", required=False)
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only payments created on or after DATE.")
+def reconcile_command(slug, since):
+    """Compare every payment with its provider's own record; exit 1 and print each difference."""
+    from .payments.base import ProviderError
+    from .services.money.reconcile import reconcile
+
+    campaign = _campaign(slug) if slug else None
+    try:
+        report = reconcile(campaign, since=since)
+    except ProviderError as exc:
+        click.echo(f"could not ask the provider (request {exc.request_id or '-'}): {exc.detail}", err=True)
+        sys.exit(1)
+    for found in report.flagged:
+        click.echo(f"flagged for a manager (money in suspense): {found}")
+    for found in report.differences:
+        click.echo(str(found), err=True)
+    if report.differences:
+        click.echo(f"{_count(len(report.differences), 'difference')} in {_count(report.checked, 'payment')}",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"Reconciled: {_count(report.checked, 'payment')} agree with their providers.")
+
+
 @click.command("tick")
 def tick_command():
     """Expire holds and stale payments; report workers whose coverage is lapsing."""
@@ -202,7 +227,7 @@ def demo_command(count):
 
 
 COMMANDS = (init_db, create_user, import_workers_command, record_funding_command, allocate_command,
-            check_ledger_command, tick_command, demo_command)
+            check_ledger_command, reconcile_command, tick_command, demo_command)
 
 
 def init_app(app) -> None:

@@ -201,6 +201,11 @@ class RefundForm(FlaskForm):
     request_key = HiddenField(validators=[Optional(), Length(max=64)])
 
 
+class ResolveFlagForm(FlaskForm):
+    note = StringField(lazy_gettext("What was done at the payment provider"),
+                       validators=[DataRequired(), Length(max=200)])
+
+
 class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False

@@ -15,6 +15,7 @@ from ..models import (
     CoverageState,
     Designation,
     Donation,
+    FlaggedEvent,
     Journal,
     Payment,
     Posting,
@@ -199,4 +200,17 @@ def check_ledger() -> list[str]:
                 f"{label}{designation.value}: received {booked_in} - refunded {booked_out} + shortfall owed {owed} "
                 f"is not pool + allocated + remitted ({held_here})"
             )
+    rows = db.session.execute(
+        sa.select(FlaggedEvent.campaign_id, sa.func.sum(FlaggedEvent.held_idr))
+        .where(FlaggedEvent.resolved_at.is_(None), FlaggedEvent.campaign_id.is_not(None))
+        .group_by(FlaggedEvent.campaign_id)).all()
+    held = {campaign_id: int(total or 0) for campaign_id, total in rows}
+    suspense: dict[int, int] = defaultdict(int)
+    for (campaign_id, account, _designation), total in totals.items():
+        if account == Account.suspense:
+            suspense[campaign_id] += total
+    for campaign_id in sorted(set(held) | set(suspense)):
+        if int(held.get(campaign_id) or 0) != suspense.get(campaign_id, 0):
+            problems.append(f"campaign {campaign_id}: suspense holds {suspense.get(campaign_id, 0)} but flagged "
+                            f"provider events hold {int(held.get(campaign_id) or 0)}")
     return problems

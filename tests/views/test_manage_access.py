@@ -3,7 +3,7 @@
 import pytest
 
 from donate.extensions import db, login_manager
-from donate.models import Designation, Role
+from donate.models import Designation, FlaggedEvent, Role
 from donate.months import current_month
 from donate.services.coverage.allocation import allocate_pool
 from donate.services.remittance.batches import create_batch
@@ -34,6 +34,8 @@ NEEDS = {
     "manage.allocate": "manage",
     "manage.gifts": "manage",
     "manage.refund": "manage",
+    "manage.flagged": "manage",
+    "manage.resolve_flagged": "manage",
     "manage.remittance": "manage",
     "manage.batch": "manage",
     "manage.batch_file": "manage",
@@ -74,10 +76,13 @@ def world(app, make):
     }
     upload = upload_workers(campaign, make.worker_csv([make.csv_row(nik="123")]),
                                   user=people["manager"], verified=True, skip_invalid=False)
+    flag = FlaggedEvent(provider="sandbox", problem="amount", provider_ref="sbx_x", campaign_id=campaign.id,
+                        payment_id=gift.payments[0].id, provider_amount="1 idr", held_idr=0)
+    db.session.add(flag)
     db.session.commit()
     values = {"slug": campaign.slug, "public_id": workers[0].public_id, "batch_id": batch.id,
               "payment_id": gift.payments[0].id, "token": upload.rejected_token, "name": "regions",
-              "user_id": people["donor"].id, "donation_id": gift.id}
+              "user_id": people["donor"].id, "donation_id": gift.id, "flag_id": flag.id}
     return people, values
 
 

@@ -20,20 +20,29 @@ from .. import ledger
 INDIVIDUALS = ""
 #: The ledger's accounts a campaign's books show, by the name each figure goes by.
 FIGURES = {"received": Account.received, "refunded": Account.refunded, "pool": Account.pool,
-           "allocated": Account.allocated, "remitted": Account.remitted}
+           "allocated": Account.allocated, "remitted": Account.remitted, "shortfall": Account.shortfall,
+           "suspense": Account.suspense}
+#: Accounts whose balance is a credit, shown as a positive amount: money in, and money owed back to the pool.
+CREDITS = (Account.received, Account.shortfall)
 
 
 def money_by_designation(campaign: Campaign) -> dict[Designation, dict[str, int]]:
-    """Return received, refunded, pool, allocated and remitted money per designation.
+    """Return received, refunded, pool, allocated, remitted, shortfall and suspense money per designation.
 
+    "received" counts only money booked to payments (what waits in suspense
+    for a manager is shown apart); "shortfall" is refunded money that had
+    already been spent, still owed back to the pool by the next gifts.
     Every designation the campaign accepts is shown, and any other that has
     money in its books.
     """
     books = ledger.balances(campaign.id)
     shown = [d for d in Designation if d in campaign.designations or any(books[a][d] for a in Account)]
-    return {d: {name: (-1 if account == Account.received else 1) * books[account][d]
-                for name, account in FIGURES.items()}
-            for d in shown}
+    figures = {d: {name: (-1 if account in CREDITS else 1) * books[account][d]
+                   for name, account in FIGURES.items()}
+               for d in shown}
+    for row in figures.values():
+        row["received"] -= row["suspense"]
+    return figures
 
 
 @dataclass

@@ -70,7 +70,8 @@ def campaign_progress(campaign: Campaign, *, today: dt.date) -> dict:
         "workers_funded": workers_funded,
         "workers_protected": workers_protected,
         "worker_months_funded": worker_months,
-        "raised_idr": -sum(books[Account.received].values()) - sum(books[Account.refunded].values()),
+        "raised_idr": -sum(books[Account.received].values()) - sum(books[Account.refunded].values())
+                      - sum(books[Account.suspense].values()),
         "allocated_idr": sum(books[Account.allocated].values()) + sum(books[Account.remitted].values()),
         "pool_balance_idr": sum(books[Account.pool].values()),
         "donors": donors,

@@ -24,7 +24,7 @@ def campaign_transparency(campaign: Campaign, *, today: dt.date) -> dict:
         "designations": designations,
         "totals": totals,
         "funders": funders,
-        # received - refunded = pool + allocated + remitted, or check-ledger would fail.
-        "balanced": totals["received_idr"] - totals["refunded_idr"]
+        # received - refunded + shortfall still owed = pool + allocated + remitted, or check-ledger would fail.
+        "balanced": totals["received_idr"] - totals["refunded_idr"] + totals["shortfall_idr"]
         == totals["pool_idr"] + totals["allocated_idr"] + totals["remitted_idr"],
     }

@@ -105,3 +105,40 @@ def open_checkout(payment: Payment, url: str) -> str:
     if payment.state == PaymentState.created:
         transition(payment, PaymentState.pending)
     return url
+
+
+def flagged_events(campaign, *, resolved: bool = False) -> list[FlaggedEvent]:
+    """Return a campaign's flagged provider events, newest first (the open ones, or the resolved ones)."""
+    state = FlaggedEvent.resolved_at.is_not(None) if resolved else FlaggedEvent.resolved_at.is_(None)
+    return db.session.scalars(sa.select(FlaggedEvent).where(FlaggedEvent.campaign_id == campaign.id, state)
+                              .order_by(FlaggedEvent.id.desc()).limit(200)).all()
+
+
+def open_flag_count(campaign) -> int:
+    """Return how many of a campaign's flagged events wait for a manager."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(FlaggedEvent).where(
+        FlaggedEvent.campaign_id == campaign.id, FlaggedEvent.resolved_at.is_(None)))
+
+
+def resolve_flag(flag: FlaggedEvent, *, user, note: str = "", now: dt.datetime | None = None) -> None:
+    """Close a flagged event the manager settled at the provider (returned the money to the payer there).
+
+    What waited in suspense leaves the books the way it came in, so the
+    campaign's money stays what its payments paid.
+    """
+    from ..access import audit
+
+    if flag.resolved_at is not None:
+        return
+    if flag.held_idr and flag.campaign_id is not None:
+        designation = flag.payment.donation.designation
+        ledger.post_entry(flag.campaign_id, "suspense_returned",
+                          [(Account.suspense, designation, -flag.held_idr),
+                           (Account.received, designation, flag.held_idr)],
+                          memo=f"flagged {flag.provider} {flag.provider_ref} returned to the payer")
+    flag.resolved_at = now or utcnow()
+    db.session.flush()
+    audit.record_action("payment.flag_resolved", user=user, campaign=flag.payment.donation.campaign
+                        if flag.payment else None, subject=f"flagged event {flag.id}",
+                        detail=f"{flag.provider} {flag.provider_ref} ({flag.problem}, {flag.provider_amount})"
+                               + (f": {note}" if note else ""))

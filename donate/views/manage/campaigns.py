@@ -35,6 +35,7 @@ from ...services.campaigns.settings import (
     update_campaign,
 )
 from ...services.csvfiles import write_csv
+from ...services.money.settlement import open_flag_count
 from . import MANAGE, bp, campaign_for, csv_download
 from .charts import CHART_TITLES, charts
 
@@ -125,7 +126,8 @@ def dashboard(slug):
         regions=region_table(campaign, today=today), money=money_by_designation(campaign),
         funders=[(f, worker_equivalent(campaign, f.net_idr, today=today)) for f in funders],
         lapsing=lapsing_workers(campaign, today=today, limit=20), activity=recent_activity(campaign),
-        chart_titles=CHART_TITLES, status_form=StatusForm(), next_status=_next_statuses(campaign.status))
+        chart_titles=CHART_TITLES, status_form=StatusForm(), next_status=_next_statuses(campaign.status),
+        flagged=open_flag_count(campaign))
 
 
 @bp.get("/campaigns/<slug>/charts/<name>.svg")

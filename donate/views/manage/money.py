@@ -11,14 +11,15 @@ from sqlalchemy.orm import contains_eager
 from ... import clock
 from ...extensions import db
 from ...formatting import rupiah
-from ...forms.manage import FUNDING_SOURCES, AllocateForm, FundingForm, RefundForm
-from ...models import Designation, Donation, Payment, PaymentState
+from ...forms.manage import FUNDING_SOURCES, AllocateForm, FundingForm, RefundForm, ResolveFlagForm
+from ...models import Designation, Donation, FlaggedEvent, Payment, PaymentState
 from ...regions import regency_name
 from ...services.campaigns.books import money_by_funder
 from ...services.coverage.preview import preview_allocation, run_allocation
 from ...services.coverage.waitlist import waitlist
 from ...services.money.donations import DonationRefused, record_institutional_funding
 from ...services.money.refunds import RefundRefused, RefundUnavailable, request_refund, send_refund
+from ...services.money.settlement import flagged_events, resolve_flag
 from . import MANAGE, bp, campaign_for
 
 
@@ -121,3 +122,28 @@ def refund(slug, payment_id):
             flash(_("Refunded %(amount)s.", amount=rupiah(refund.amount_idr)))
             return redirect(url_for("manage.gifts", slug=campaign.slug))
     return render_template("manage/refund.html", campaign=campaign, payment=payment, form=form)
+
+
+@bp.get("/campaigns/<slug>/flagged")
+def flagged(slug):
+    """List provider notices that disagree with what was asked, with the provider's own figures."""
+    campaign = campaign_for(slug, MANAGE)
+    return render_template("manage/flagged.html", campaign=campaign, flags=flagged_events(campaign),
+                           resolved=flagged_events(campaign, resolved=True), form=ResolveFlagForm())
+
+
+@bp.post("/campaigns/<slug>/flagged/<int:flag_id>")
+def resolve_flagged(slug, flag_id):
+    """Close a flagged notice the manager settled at the provider."""
+    campaign = campaign_for(slug, MANAGE)
+    flag = db.session.get(FlaggedEvent, flag_id)
+    if flag is None or flag.campaign_id != campaign.id:
+        abort(404)
+    form = ResolveFlagForm()
+    if form.validate_on_submit():
+        resolve_flag(flag, user=current_user, note=form.note.data)
+        db.session.commit()
+        flash(_("Marked as settled at the payment provider."))
+    else:
+        flash(_("Say what was done at the payment provider."))
+    return redirect(url_for("manage.flagged", slug=campaign.slug))

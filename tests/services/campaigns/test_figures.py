@@ -154,7 +154,7 @@ def test_dashboard_figures_come_from_coverage_and_the_ledger(app, make, manager)
     assert rows["1471"].registered == 1 and rows["1471"].waiting == 0
     money = money_by_designation(campaign)
     assert money[Designation.zakat] == {"received": 2 * TERM_COST + 1_000, "refunded": 0, "pool": 1_000,
-                                        "allocated": 2 * TERM_COST, "remitted": 0}
+                                        "allocated": 2 * TERM_COST, "remitted": 0, "shortfall": 0, "suspense": 0}
     activity = recent_activity(campaign)
     kinds = [a.kind for a in activity]
     assert "Dana bersama dialokasikan" in kinds and "Dialokasikan ke pekerja" in kinds and "Donasi diterima" in kinds
