@@ -47,9 +47,10 @@ class SandboxProvider(PaymentProvider):
         """Write the outcome in the sandbox's own book; return the signed body and headers of its event."""
         record = db.session.get(SandboxRecord, payment.provider_ref)
         if record is None:
-            record = SandboxRecord(ref=payment.provider_ref, state=OUTCOMES[outcome].value, amount_idr=0)
+            record = SandboxRecord(ref=payment.provider_ref, state=PaymentState.pending.value, amount_idr=0,
+                                   refunded_idr=0)
             db.session.add(record)
-        if record.state != PaymentState.paid.value:
+        if record.state != PaymentState.paid.value:  # money taken stays taken
             record.state = OUTCOMES[outcome].value
             record.amount_idr = payment.amount_idr if outcome == "pay" else 0
         db.session.flush()

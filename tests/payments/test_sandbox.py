@@ -219,3 +219,30 @@ def production_config(tmp_path, **overrides) -> dict:
 def test_sandbox_refuses_to_run_in_production(app, tmp_path, chosen):
     with pytest.raises(RuntimeError, match="production"):
         create_app(production_config(tmp_path, PAYMENT_PROVIDER=chosen))
+
+
+@pytest.mark.parametrize(("reported", "held"), [(1, 1), (50_000 * 1000, 0), (0, 0), (-5, 0)])
+def test_a_sandbox_event_for_another_amount_is_flagged_not_booked(client, make, reported, held):
+    """Issue 9: ``amount_idr=1`` once confirmed Rp 50,000 as Rp 1, and ×1000 as Rp 50,000,000."""
+    from donate.models import FlaggedEvent
+    from donate.services.ledger import check_ledger
+
+    campaign = make.campaign("pool-gifts")
+    db.session.commit()
+    client.post(f"/donor/campaigns/{campaign.slug}/give",
+                data={"amount": "50000", "designation": "infak", "donor_email": "a@example.com", "donor_name": "Ani"})
+    payment = db.session.scalar(sa.select(Payment))
+    if held == 0 and reported > 0:
+        # The same reference already reported Rp 1: what it collected is held once, not once per notice.
+        first = json.dumps({"id": "evt_one", "type": "payment.paid", "payment_ref": payment.provider_ref,
+                            "amount_idr": 1}).encode()
+        post_webhook(client, first, provider("sandbox").sign(first))
+    body = json.dumps({"id": "evt_forged", "type": "payment.paid", "payment_ref": payment.provider_ref,
+                       "amount_idr": reported}).encode()
+    response = post_webhook(client, body, provider("sandbox").sign(body))
+    assert response.status_code == 200 and response.get_json() == {"outcome": "flagged"}
+    db.session.refresh(payment)
+    assert payment.state == PaymentState.pending
+    flag = db.session.scalar(sa.select(FlaggedEvent).where(FlaggedEvent.event_id == "evt_forged"))
+    assert (flag.problem, flag.expected_idr, flag.held_idr) == ("amount", 50_000, held)
+    assert check_ledger() == []

@@ -515,3 +515,17 @@ def test_the_refund_row_is_the_one_provider_record_converges_on(app, make):
     assert refunds.apply_refund(payment, record) == "refunded"
     assert refunds.apply_refund(payment, record) == "refund already recorded"
     assert payment.refunded_idr == 30_000 and check_ledger() == []
+
+
+def test_a_reinstatement_that_overtakes_its_withdrawal_leaves_the_money_in_place(stripe_app, client, campaign,
+                                                                                 make, api):
+    worker, payment = checkout_sponsorship(client, campaign, make, api)
+    signed(client, completed(payment))
+    reinstated = event("evt_r", "charge.dispute.funds_reinstated", dispute_obj("won", withdrawn=True, reinstated=True))
+    withdrawn = event("evt_w", "charge.dispute.funds_withdrawn", dispute_obj("needs_response", withdrawn=True))
+    assert signed(client, reinstated).json["outcome"] == "dispute recorded"
+    assert signed(client, withdrawn).json["outcome"] == "dispute already recorded"  # older news
+    db.session.refresh(payment)
+    assert (payment.state, payment.refunded_idr) == (PaymentState.paid, 0)
+    assert len(months_of(worker)) == 6
+    assert check_ledger() == []

@@ -50,8 +50,9 @@ def apply_dispute(payment: Payment, record: DisputeRecord, *, today: dt.date | N
                           status=record.status, withdrawn_idr=0, released=[], transactions_seen=0)
         db.session.add(dispute)
         db.session.flush()
-    if record.transactions < dispute.transactions_seen:
-        return "dispute already recorded"
+    reopening = dispute.status in CLOSED_STATUSES and record.status not in CLOSED_STATUSES
+    if record.transactions < dispute.transactions_seen or (reopening and record.transactions == dispute.transactions_seen):
+        return "dispute already recorded"  # older news than what we hold
     dispute.transactions_seen = record.transactions
     dispute.status = record.status
     target = 0 if record.inquiry else min(record.withdrawn_idr, payment.amount_idr)
