@@ -63,7 +63,8 @@ def test_transparency_reads_money_in_and_out_from_the_ledger(client, make):
     csr = next(row for row in books["designations"] if row["designation"] == "csr")
     infak = next(row for row in books["designations"] if row["designation"] == "infak")
     assert csr == {"designation": "csr", "received_idr": 201_600, "refunded_idr": 0, "pool_idr": 0,
-                   "allocated_idr": 201_600 - remitted, "remitted_idr": remitted}
+                   "allocated_idr": 201_600 - remitted, "remitted_idr": remitted, "shortfall_idr": 0,
+                   "suspense_idr": 0}
     assert infak["received_idr"] == 80_000 and infak["refunded_idr"] == 10_000 and infak["pool_idr"] == 70_000
     assert books["balanced"]
     assert books["funders"] == [
