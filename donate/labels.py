@@ -51,6 +51,10 @@ JOURNAL_KINDS = {
     "dispute": lazy_gettext("Payment disputed"), "dispute_won": lazy_gettext("Dispute won"),
     "remittance": lazy_gettext("Sent to BPJS"), "remittance_cancelled": lazy_gettext("Remittance cancelled"),
     "remittance_rejected": lazy_gettext("Rejected by BPJS, back to the pool"),
+    "refund_failed": lazy_gettext("Refund failed, back to the pool"),
+    "shortfall_repaid": lazy_gettext("Shortfall repaid to the pool"),
+    "suspense": lazy_gettext("Held for review"),
+    "suspense_returned": lazy_gettext("Held money returned to the payer"),
 }
 #: What each audited staff action did, in words.
 AUDIT_ACTIONS = {
@@ -66,7 +70,8 @@ AUDIT_ACTIONS = {
     "remittance.transfer": lazy_gettext("Transfer to BPJS recorded"),
     "remittance.acknowledge": lazy_gettext("BPJS acknowledgement imported"),
     "remittance.cancel": lazy_gettext("Remittance batch cancelled"),
-    "payment.refund": lazy_gettext("Gift refunded"), "dashboard.export": lazy_gettext("Dashboard table downloaded"),
+    "payment.refund": lazy_gettext("Gift refunded"),
+    "payment.flag_resolved": lazy_gettext("Payment notice settled"), "dashboard.export": lazy_gettext("Dashboard table downloaded"),
     "user.role": lazy_gettext("Role changed"), "user.assign": lazy_gettext("Campaign assignment changed"),
     "status_link.issue": lazy_gettext("Status link issued"), "status_link.revoke": lazy_gettext("Status link revoked"),
 }
