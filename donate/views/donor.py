@@ -238,7 +238,19 @@ def receipt(token):
     found = receipt_for(payment)
     if found is None:
         abort(404)
-    return render_template("donor/receipt.html", receipt=found, payment=payment, donation=payment.donation)
+    return render_template("donor/receipt.html", receipt=found, payment=payment, donation=payment.donation,
+                           token=token)
+
+
+@bp.get("/receipts/<token>/print")
+def receipt_print(token):
+    """Show the receipt alone, ready for the browser's print menu (a plain link: no JavaScript needed)."""
+    payment = payment_from_token(token)
+    found = receipt_for(payment) if payment is not None else None
+    if found is None:
+        abort(404)
+    return render_template("donor/receipt_print.html", receipt=found, payment=payment, donation=payment.donation,
+                           token=token)
 
 
 @bp.get("/")
@@ -255,12 +267,12 @@ def home():
 @bp.post("/workers/<public_id>/renew")
 @login_required
 def renew(public_id):
-    """Sponsor a worker again in one step, as last time."""
+    """Sponsor a worker again in one step: for the months chosen (1, 3, 6 or 12), as the same kind of gift."""
     worker = db.session.scalar(sa.select(Worker).where(Worker.public_id == public_id))
     if worker is None:
         abort(404)
     try:
-        _payment, url = renew_sponsorship(worker, current_user, _urls)
+        _payment, url = renew_sponsorship(worker, current_user, _urls, months=request.form.get("months", type=int))
     except (DonationRefused, WorkerUnavailable) as exc:
         db.session.rollback()
         flash(_refused(exc))

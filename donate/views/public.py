@@ -9,6 +9,7 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fro
 from .. import clock
 from ..extensions import db, limiter
 from ..models import Campaign, CampaignStatus
+from ..security import MAX_PAGE
 from ..months import current_month
 from ..services.campaigns import updates
 from ..services.campaigns.images import WIDTHS, file_name, media_dir
@@ -53,7 +54,7 @@ def index():
 def campaign(slug):
     """Show one campaign: money and workers toward the target, its story, news and doa."""
     campaign = get_campaign(slug)
-    page = campaign_page(campaign, today=clock.today(), doa_page=request.args.get("doa", 1, type=int),
+    page = campaign_page(campaign, today=clock.today(), doa_page=request.args.get("page", 1, type=int),
                          visitor_id=session.get("visitor"))
     return render_template("public/campaign.html", campaign=campaign, page=page, progress=page.progress,
                            supporters=page.supporters, funders=page.funders)
@@ -66,8 +67,8 @@ def amin(slug, donation_id):
     campaign = get_campaign(slug)
     say_amin(campaign, donation_id, visitor_id(), now=clock.now())
     db.session.commit()
-    doa_page = request.form.get("doa", 1, type=int)
-    return redirect(url_for("public.campaign", slug=slug, doa=doa_page if doa_page > 1 else None,
+    doa_page = request.form.get("page", 1, type=int)
+    return redirect(url_for("public.campaign", slug=slug, page=doa_page if 1 < doa_page <= MAX_PAGE else None,
                             _anchor=f"doa-{donation_id}"))
 
 

@@ -87,8 +87,9 @@ def test_doa_pages(client, make):
     assert [p.message for p in second] == ["Doa nomor 2", "Doa nomor 1", "Doa nomor 0"] and not more
     page_one = doa_section(client)
     assert f"Doa nomor {PER_PAGE + 2}" in page_one and "Doa nomor 0" not in page_one
-    assert 'href="/campaigns/gn?doa=2#doa"' in page_one
-    page_two = doa_section(client, "/campaigns/gn?doa=2")
+    assert 'href="/campaigns/gn?page=2#doa"' in page_one
+    page_two = doa_section(client, "/campaigns/gn?page=2")
+    assert client.get("/campaigns/gn?page=99999999999999999999").status_code == 400
     assert "Doa nomor 0" in page_two and "Doa nomor 5" not in page_two
 
 

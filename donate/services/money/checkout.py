@@ -160,8 +160,8 @@ def fund_workers(campaign: Campaign, workers: int, months: int, designation: Des
 
 
 def renew_sponsorship(worker: Worker, user, urls: UrlMaker, *, today: dt.date | None = None,
-                      now: dt.datetime | None = None) -> tuple[Payment, str]:
-    """Sponsor again a worker this donor sponsored, for as long and as the same kind of gift as last time."""
+                      now: dt.datetime | None = None, months: int | None = None) -> tuple[Payment, str]:
+    """Sponsor again a worker this donor sponsored, as the same kind of gift; for ``months`` or as long as last time."""
     last = db.session.scalar(
         sa.select(Donation).join(Payment, Payment.donation_id == Donation.id)
         .where(Donation.donor_id == user.id, Donation.worker_id == worker.id,
@@ -171,8 +171,9 @@ def renew_sponsorship(worker: Worker, user, urls: UrlMaker, *, today: dt.date | 
     if last is None:
         raise DonationRefused(lazy_gettext("you have not sponsored this worker yet"))
     donor = Donor(name=last.donor_name or user.name, email=user.email, user_id=user.id, npwp=last.npwp,
-                  is_anonymous=last.is_anonymous)
-    months = last.months if last.months in SPONSOR_MONTHS else worker.campaign.term_months
+                  is_anonymous=last.is_anonymous, locale=user.locale)
+    if months not in SPONSOR_MONTHS:
+        months = last.months if last.months in SPONSOR_MONTHS else worker.campaign.term_months
     return sponsor_worker(worker.campaign, worker, months, last.designation, donor, urls, today=today, now=now)
 
 

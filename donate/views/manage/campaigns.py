@@ -37,7 +37,7 @@ from ...services.campaigns.settings import (
 from ...services.csvfiles import write_csv
 from ...services.money.settlement import open_flag_count
 from . import MANAGE, bp, campaign_for, csv_download
-from .charts import CHART_TITLES, charts
+from .charts import CHART_TITLES, SIZES, charts
 
 
 def _settings(form: CampaignForm) -> CampaignSettings:
@@ -134,7 +134,10 @@ def dashboard(slug):
 def chart(slug, name):
     """Send one dashboard chart as an SVG image (its own document, so the page needs no inline style)."""
     campaign = campaign_for(slug, MANAGE)
-    drawn = charts(campaign, today=clock.today())
+    size = request.args.get("size", "wide")
+    if size not in SIZES:
+        abort(404)
+    drawn = charts(campaign, today=clock.today(), size=size)
     if name not in drawn:
         abort(404)
     response = current_app.response_class(drawn[name], mimetype="image/svg+xml")
