@@ -117,8 +117,7 @@ def fail_payment(payment: Payment, state: PaymentState = PaymentState.failed) ->
     return True
 
 
-def confirm_payment(payment_id: int, *, amount_idr: int | None = None, today: dt.date | None = None,
-                    now: dt.datetime | None = None) -> bool:
+def confirm_payment(payment_id: int, *, today: dt.date | None = None, now: dt.datetime | None = None) -> bool:
     """Book a payment as paid and fulfil its gift, exactly once.
 
     Called from webhooks and success pages alike. The conditional UPDATE is
@@ -129,8 +128,6 @@ def confirm_payment(payment_id: int, *, amount_idr: int | None = None, today: dt
     """
     now = now or utcnow()
     values = {"state": PaymentState.paid, "paid_at": now}
-    if amount_idr is not None:
-        values["amount_idr"] = amount_idr
     claimed = db.session.execute(
         sa.update(Payment)
         .where(Payment.id == payment_id,

@@ -24,7 +24,7 @@ from donate.models import (
     ProcessedEvent,
 )
 from donate.months import month_index
-from donate.payments.base import ProviderEvent
+from donate.payments.base import ProviderEvent, Verdict
 from donate.services import ledger
 from donate.services.coverage.allocation import allocate_pool
 from donate.services.coverage.holds import hold_worker
@@ -40,6 +40,7 @@ from donate.services.money.donations import (
 )
 from donate.services.money.events import handle_event
 from donate.services.money.refunds import RefundRefused, refund_payment
+from donate.services.money.settlement import settle_payment
 
 PREMIUM = 16_800
 TODAY = dt.date(2018, 3, 15)
@@ -166,7 +167,6 @@ def test_confirm_payment_books_the_money_once(campaign):
     payment = pending(campaign, 75_000)
     assert confirm_payment(payment.id, now=NOW) is True
     assert confirm_payment(payment.id, now=NOW) is False
-    assert confirm_payment(payment.id, amount_idr=1_000_000, now=NOW) is False
     db.session.refresh(payment)
     assert (payment.state, payment.paid_at, payment.amount_idr) == (PaymentState.paid, NOW, 75_000)
     assert journals("payment_received") == 1
@@ -174,12 +174,20 @@ def test_confirm_payment_books_the_money_once(campaign):
     assert ledger.balance(campaign.id, Account.received, Designation.infak) == -75_000
 
 
-def test_confirm_payment_takes_the_amount_the_provider_reports(campaign):
+def test_a_verdict_for_another_amount_is_flagged_and_books_nothing(campaign):
+    """Issue 9: a provider's figure once replaced what was asked (Rp 80,000 booked for a Rp 75,000 gift)."""
     payment = pending(campaign, 75_000)
-    assert confirm_payment(payment.id, amount_idr=80_000, now=NOW)
+    verdict = Verdict(state=PaymentState.paid, amount_idr=80_000, payment_ref=payment.provider_ref,
+                      provider_amount="80000 idr")
+    assert settle_payment(payment, verdict, now=NOW) == "flagged"
     db.session.refresh(payment)
-    assert payment.amount_idr == 80_000
-    assert pool(campaign) == 80_000
+    assert (payment.state, payment.amount_idr) == (PaymentState.created, 75_000)
+    assert pool(campaign) == 0
+    assert ledger.balance(campaign.id, Account.suspense, Designation.infak) == 80_000
+    assert ledger.check_ledger() == []
+    right = Verdict(state=PaymentState.paid, amount_idr=75_000, payment_ref=payment.provider_ref)
+    assert settle_payment(payment, right, now=NOW) == "confirmed"
+    assert pool(campaign) == 75_000
 
 
 def test_a_sponsorship_is_funded_only_once(campaign, make):
@@ -495,8 +503,8 @@ def test_a_late_sponsorship_for_a_worker_now_ineligible_stays_in_the_pool(campai
 
 def test_an_underpaid_sponsorship_funds_whole_months_and_pools_the_rest(campaign, make):
     worker = make.worker(campaign)
-    payment = sponsorship(campaign, worker, 3)
-    confirm_payment(payment.id, amount_idr=2 * PREMIUM + 100, today=TODAY, now=NOW)
+    payment = sponsorship(campaign, worker, 3, amount=2 * PREMIUM + 100)  # priced before a premium rise
+    confirm_payment(payment.id, today=TODAY, now=NOW)
     assert months_of(worker) == [M, M + 1]
     assert pool(campaign) == 100
 
