@@ -173,3 +173,34 @@ def test_staff_accounts_cannot_erase_themselves(client, donor):
     response = client.post("/privacy/erase", data={"password": "a long password 1", "confirm": "y"})
     assert response.status_code == 302
     assert db.session.get(User, manager.id).email == "amil@baznas.example"
+
+
+def test_export_and_erasure_include_gifts_given_under_the_confirmed_address_without_logging_in(app, client, make):
+    campaign = make.campaign("kalbar")
+    user = create_user("rina@example.org", "a long password 1", name="Rina")
+    user.email_confirmed_at = utcnow()
+    # Given logged out, before the account existed or since: the same address, no account attached.
+    make.paid_gift(campaign, 75_000, donor_name="Rina Wulandari", donor_email="rina@example.org",
+                   message="Doa untuk para nelayan dari Rina Wulandari")
+    make.paid_gift(campaign, 30_000, donor_name="Orang Lain", donor_email="lain@example.org")
+    db.session.commit()
+    login(client, user)
+    data = json.loads(client.post("/privacy/export").get_data(as_text=True))
+    assert [d["donor_name"] for d in data["donations"]] == ["Rina Wulandari"]
+
+    page = client.get("/campaigns/kalbar").get_data(as_text=True)
+    assert "Rina Wulandari" in page or "Doa untuk para nelayan" in page
+    response = client.post("/privacy/erase", data={"password": "a long password 1", "confirm": "y"})
+    assert response.status_code == 302
+    page = client.get("/campaigns/kalbar").get_data(as_text=True)
+    assert "Rina Wulandari" not in page and "Doa untuk para nelayan" not in page and "rina@example.org" not in page
+
+
+def test_an_unconfirmed_address_does_not_open_other_gifts_under_it(app, client, make):
+    campaign = make.campaign("kalbar")
+    make.paid_gift(campaign, 75_000, donor_name="Rina Wulandari", donor_email="rina@example.org")
+    user = create_user("rina@example.org", "a long password 1")  # anyone can register any address
+    db.session.commit()
+    login(client, user)
+    data = json.loads(client.post("/privacy/export").get_data(as_text=True))
+    assert data["donations"] == [] and data["account"]["gifts_waiting_for_email_confirmation"] == 1

@@ -1,7 +1,7 @@
 """Donor pages: choose whom to fund, pay, see the impact, print receipts."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -219,38 +219,48 @@ def fund(slug):
 @bp.get("/thanks/<token>")
 def thanks(token):
     """Show where a payment stands after checkout, having asked the provider (never the redirect)."""
-    payment = payment_from_token(token)
+    payment = payment_from_token(token, viewer=current_user)
     if payment is None:
         abort(404)
     state = refresh_payment(payment)
     db.session.commit()
-    return render_template("donor/thanks.html", payment=payment, donation=payment.donation, state=state,
-                           receipt=receipt_for(payment), token=token,
-                           cancelled=request.args.get("cancelled") and state != PaymentState.paid)
+    response = current_app.make_response(render_template(
+        "donor/thanks.html", payment=payment, donation=payment.donation, state=state,
+        receipt=receipt_for(payment), token=token,
+        cancelled=request.args.get("cancelled") and state != PaymentState.paid))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/receipts/<token>")
 def receipt(token):
     """Show a printable receipt (a bukti setor zakat for zakat)."""
-    payment = payment_from_token(token)
+    payment = payment_from_token(token, viewer=current_user)
     if payment is None:
         abort(404)
     found = receipt_for(payment)
     if found is None:
         abort(404)
-    return render_template("donor/receipt.html", receipt=found, payment=payment, donation=payment.donation,
-                           token=token)
+    return _no_store(render_template("donor/receipt.html", receipt=found, payment=payment,
+                                     donation=payment.donation, token=token))
 
 
 @bp.get("/receipts/<token>/print")
 def receipt_print(token):
     """Show the receipt alone, ready for the browser's print menu (a plain link: no JavaScript needed)."""
-    payment = payment_from_token(token)
+    payment = payment_from_token(token, viewer=current_user)
     found = receipt_for(payment) if payment is not None else None
     if found is None:
         abort(404)
-    return render_template("donor/receipt_print.html", receipt=found, payment=payment, donation=payment.donation,
-                           token=token)
+    return _no_store(render_template("donor/receipt_print.html", receipt=found, payment=payment,
+                                     donation=payment.donation, token=token))
+
+
+def _no_store(page: str):
+    """Return a page that holds a name and an NPWP: never kept in a shared cache."""
+    response = current_app.make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/")

@@ -17,6 +17,7 @@ from ...models import (
     OutboxMessage,
     PrivacyRequest,
     PrivacyRequestKind,
+    RenewalReminder,
     Role,
     Subscription,
     SubscriptionState,
@@ -34,9 +35,25 @@ class ErasureRefused(DomainError):
     """An account that cannot erase itself (staff accounts are closed by an administrator)."""
 
 
+def _gift_of(user: User):
+    """Return the condition of a donor's gifts: the account's, and once the address is proven, those
+    given under it without logging in, before the account existed or since."""
+    own = Donation.donor_id == user.id
+    if user.email_confirmed_at is None:  # an unproven address must not open someone else's gifts
+        return own
+    return sa.or_(own, sa.and_(Donation.donor_id.is_(None), Donation.donor_email == user.email))
+
+
 def _donations(user: User) -> list[Donation]:
-    return db.session.scalars(
-        sa.select(Donation).where(Donation.donor_id == user.id).order_by(Donation.id)).all()
+    return db.session.scalars(sa.select(Donation).where(_gift_of(user)).order_by(Donation.id)).all()
+
+
+def unproven_gifts(user: User) -> int:
+    """Return how many gifts under the account's address wait for the address to be confirmed."""
+    if user.email_confirmed_at is not None:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Donation).where(
+        Donation.donor_id.is_(None), Donation.donor_email == user.email))
 
 
 def _subscriptions(user: User) -> list[Subscription]:
@@ -65,6 +82,9 @@ def export_donor_data(user: User) -> dict:
             "name": user.name,
             "role": user.role.value,
             "created_at": user.created_at.isoformat(timespec="seconds") + "Z",
+            "email_confirmed": user.email_confirmed_at is not None,
+            # Gifts under this address made without logging in are included once the address is confirmed.
+            "gifts_waiting_for_email_confirmation": unproven_gifts(user),
         },
         "donations": [
             {
@@ -120,6 +140,8 @@ def erase_donor(user: User) -> int:
         else:
             message.to_email = pseudonym
             message.body = ""
+    db.session.execute(sa.update(RenewalReminder).where(RenewalReminder.donor_email == user.email)
+                       .values(donor_email=pseudonym).execution_options(synchronize_session=False))
     for donation in donations:
         donation.donor_name = ""
         # A stable pseudonym, not NULL, so the campaign's count of distinct donors does not change.

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
@@ -18,22 +18,34 @@ from ..mail import mail_locale, send_mail
 PREFIX = "LDG"
 
 
-def _links() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="payment-link")
+#: Days a link to a payment's page or receipt (name, NPWP) works for anyone who holds it; after that
+#: only the donor's account opens the receipt.
+PAYMENT_LINK_DAYS = 30
+
+
+def _links() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="payment-link")
 
 
 def payment_token(payment: Payment) -> str:
-    """Return an unguessable token naming a payment, for links in emails and redirects."""
+    """Return an unguessable, dated token naming a payment, for links in emails and redirects."""
     return _links().dumps(payment.id)
 
 
-def payment_from_token(token: str) -> Payment | None:
-    """Return the payment a token names, or ``None`` for a forged one."""
+def payment_from_token(token: str, *, viewer=None, now: dt.datetime | None = None) -> Payment | None:
+    """Return the payment a token names: forged tokens never, expired ones only for the donor's own account."""
     try:
-        payment_id = _links().loads(token)
-    except BadSignature:
+        payment_id, signed_at = _links().loads(token, return_timestamp=True)
+    except (BadSignature, ValueError, TypeError):
         return None
-    return db.session.get(Payment, payment_id) if isinstance(payment_id, int) else None
+    payment = db.session.get(Payment, payment_id) if isinstance(payment_id, int) else None
+    if payment is None:
+        return None
+    now = now or utcnow()
+    fresh = now - signed_at.replace(tzinfo=None) <= dt.timedelta(days=PAYMENT_LINK_DAYS)
+    owner = viewer is not None and getattr(viewer, "is_authenticated", False) and \
+        payment.donation.donor_id == viewer.id
+    return payment if fresh or owner else None
 
 
 def receipt_for(payment: Payment) -> Receipt | None:

@@ -48,3 +48,31 @@ def test_payment_links_are_signed(app, make):
     assert payment_from_token(str(payment.id)) is None
     assert isinstance(payment, Payment)
 
+
+
+def test_receipt_links_expire_for_strangers_but_not_for_the_donors_account(app, client, make):
+    import datetime as dt
+
+    import time_machine
+
+    from donate.models.base import utcnow
+    from donate.services.access.accounts import create_user
+    from donate.services.money.receipts import PAYMENT_LINK_DAYS, issue_receipt
+    from tests.manage_helpers import login
+
+    campaign = make.campaign()
+    donor = create_user("siti@example.org", "rahasia123")
+    donation = make.paid_gift(campaign, 50_000, donor_email="siti@example.org", donor_name="Siti", npwp="012345678901234")
+    donation.donor_id = donor.id
+    payment = donation.payments[0]
+    issue_receipt(payment, email=False)
+    db.session.commit()
+    token = payment_token(payment)
+    fresh = client.get(f"/donor/receipts/{token}")
+    assert fresh.status_code == 200 and fresh.headers["Cache-Control"] == "no-store"
+    later = utcnow() + dt.timedelta(days=PAYMENT_LINK_DAYS + 1)
+    assert payment_from_token(token, now=later) is None
+    with time_machine.travel(later.replace(tzinfo=dt.timezone.utc), tick=False):
+        assert client.get(f"/donor/receipts/{token}").status_code == 404  # a forwarded or leaked link
+        login(client, donor)
+        assert client.get(f"/donor/receipts/{token}").status_code == 200  # the donor, logged in
