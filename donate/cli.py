@@ -83,10 +83,9 @@ def import_workers_command(slug, file, skip_invalid, rejected_path, pending):
     )
 
     campaign = _campaign(slug)
-    with open(file, "rb") as fh:
-        data = fh.read()
     try:
-        report = import_workers(campaign, data, verified=not pending, skip_invalid=skip_invalid)
+        with open(file, "rb") as fh:
+            report = import_workers(campaign, fh, verified=not pending, skip_invalid=skip_invalid)
     except ImportFileInvalid as exc:
         raise click.ClickException(f"{file}: {exc}") from None
     except IntegrityError:

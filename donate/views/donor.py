@@ -13,6 +13,7 @@ from ..forms.donor import FundWorkersForm, PoolGiftForm, SponsorForm
 from ..models import Designation, DonationKind, PaymentState, Subscription, Worker
 from ..payments import provider
 from ..regions import regency_name
+from ..services.coverage.allocation import MAX_MONTHS_AHEAD
 from ..services.coverage.holds import WorkerUnavailable, held_for_another
 from ..services.coverage.waitlist import (
     age_band,
@@ -268,10 +269,12 @@ def _no_store(page: str):
 def home():
     """Show the donor's gifts, the workers they protected and until when."""
     helped = donors.workers_helped(current_user)
-    return render_template("donor/home.html", gifts=donors.gifts_of(current_user), helped=helped,
+    gifts = donors.gifts_of(current_user)
+    return render_template("donor/home.html", gifts=gifts, pooled=donors.pooled_remainders(gifts), helped=helped,
                            worker_months=sum(h.months_funded for h in helped),
                            subscriptions=donors.subscriptions_of(current_user),
-                           payment_token=payment_token, receipt_for=receipt_for, DonationKind=DonationKind)
+                           payment_token=payment_token, receipt_for=receipt_for, DonationKind=DonationKind,
+                           max_months_ahead=MAX_MONTHS_AHEAD)
 
 
 @bp.post("/workers/<public_id>/renew")

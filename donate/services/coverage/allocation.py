@@ -282,6 +282,10 @@ def _chosen(spec: Pass, rates: sa.CTE) -> sa.Select:
     return chosen
 
 
+#: The furthest a sponsorship funds a worker: coverage ends within this many months from now.
+MAX_MONTHS_AHEAD = 12
+
+
 def fund_sponsorship(campaign: Campaign, worker: Worker, designation: Designation, *, months: int,
                      budget: int, donation_id: int, today: dt.date | None = None,
                      now: dt.datetime | None = None) -> Allocation | None:
@@ -290,16 +294,21 @@ def fund_sponsorship(campaign: Campaign, worker: Worker, designation: Designatio
     The months follow whatever coverage the worker already has, so a payment
     that arrives after its hold expired and someone else funded the worker
     extends the coverage instead of colliding with it. Whatever the budget
-    cannot turn into whole months stays in the pool.
+    cannot turn into whole months stays in the pool, and so does money for
+    months more than ``MAX_MONTHS_AHEAD`` ahead: late payments for "the same
+    three months" cannot stack a worker years into the future.
     """
     lock_campaign(campaign.id)
     if not is_fundable(worker, designation, campaign):
         return None
     budget = min(budget, ledger.balance(campaign.id, Account.pool, designation))
     start = next_fundable_month(worker.id, current_month(today))
-    rates = rates_for_months(start, start + months - 1)
+    end = min(start + months, current_month(today) + MAX_MONTHS_AHEAD)
+    if end <= start:
+        return None
+    rates = rates_for_months(start, end - 1)
     bought: list[tuple[int, int]] = []
-    for month in range(start, start + months):
+    for month in range(start, end):
         premium = rates[month].premium(worker.monthly_income_idr)
         if sum(p for _, p in bought) + premium > budget:
             break

@@ -14,6 +14,7 @@ from ...models import (
     CoverageMonth,
     CoverageState,
     Donation,
+    DonationKind,
     Payment,
     PaymentState,
     Subscription,
@@ -46,6 +47,23 @@ def gifts_of(user) -> list[tuple[Donation, Payment | None]]:
         .options(selectinload(Donation.payments))
     ).all()
     return [(d, d.payments[-1] if d.payments else None) for d in donations]
+
+
+def pooled_remainders(gifts: list[tuple[Donation, Payment | None]]) -> dict[int, int]:
+    """Return, by donation, the part of a paid sponsorship that went to the pool instead of the worker.
+
+    A payment that arrives after its hold expired, for months someone else
+    funded meanwhile, extends the worker at most ``MAX_MONTHS_AHEAD`` months
+    ahead; the rest of the money stays in the campaign's pool.
+    """
+    paid = {d.id: d.amount_idr for d, p in gifts
+            if d.kind == DonationKind.worker and p is not None and p.state == PaymentState.paid}
+    if not paid:
+        return {}
+    spent = dict(db.session.execute(
+        sa.select(Allocation.donation_id, sa.func.sum(Allocation.amount_idr))
+        .where(Allocation.donation_id.in_(list(paid))).group_by(Allocation.donation_id)).all())
+    return {d: amount - (spent.get(d) or 0) for d, amount in paid.items() if amount > (spent.get(d) or 0)}
 
 
 def coverage_state(months: list[tuple[int, CoverageState]], month: int) -> tuple[str, int, int, bool]:

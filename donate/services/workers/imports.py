@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+import itertools
 import secrets
 from dataclasses import dataclass, field
 
@@ -53,21 +54,52 @@ class ImportReport:
         return not self.rejected
 
 
-def read_rows(data: bytes | str, columns: tuple[str, ...] = COLUMNS) -> list[tuple[int, dict[str, str]]]:
-    """Return (line number, row) pairs from a UTF-8 CSV with a header, comma or semicolon separated."""
-    if isinstance(data, bytes):
+class _NulGuard:
+    """A line iterator over a text stream that refuses NUL bytes and counts lines."""
+
+    def __init__(self, text):
+        self.text = text
+        self.line = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
         try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ImportFileInvalid(lazy_gettext("the file is not UTF-8 (byte %(byte)s)"), byte=exc.start) from None
-    data = data.removeprefix("\ufeff")
-    if "\x00" in data:
-        line = data.count("\n", 0, data.index("\x00")) + 1
-        raise ImportFileInvalid(lazy_gettext("line %(line)s: contains a NUL byte (is this a spreadsheet saved as CSV?)"),
-                                line=line)
-    first_line = data.split("\n", 1)[0]
+            chunk = next(self.text)
+        except UnicodeDecodeError:
+            raise ImportFileInvalid(lazy_gettext("line %(line)s: cannot be read (%(reason)s)"),
+                                    line=self.line + 1, reason="not UTF-8") from None
+        self.line += chunk.count("\n") or 1
+        if "\x00" in chunk:
+            raise ImportFileInvalid(
+                lazy_gettext("line %(line)s: contains a NUL byte (is this a spreadsheet saved as CSV?)"),
+                line=self.line)
+        return chunk
+
+
+def _text_stream(data) -> io.TextIOBase:
+    """Return a text stream over bytes, a string or a binary file, decoding UTF-8 (with or without BOM)."""
+    if isinstance(data, str):
+        return io.StringIO(data.removeprefix("\ufeff"), newline="")
+    if isinstance(data, (bytes, bytearray)):
+        data = io.BytesIO(data)
+    return io.TextIOWrapper(_Unclosable(data), encoding="utf-8-sig", newline="")
+
+
+def iter_rows(data, columns: tuple[str, ...] = COLUMNS):
+    """Yield (line number, row) from a UTF-8 CSV with a header, comma or semicolon separated, one at a time.
+
+    ``data`` may be bytes, a string or a binary file: a file is read as it
+    goes, so memory stays bounded by one row, whatever the file's size.
+    """
+    lines = _NulGuard(_text_stream(data))
+    try:
+        first_line = next(lines)
+    except StopIteration:
+        first_line = ""
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(data, newline=""), delimiter=delimiter)
+    reader = csv.DictReader(itertools.chain([first_line], lines), delimiter=delimiter)
     try:
         header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
         missing = [c for c in columns if c not in header]
@@ -78,59 +110,105 @@ def read_rows(data: bytes | str, columns: tuple[str, ...] = COLUMNS) -> list[tup
             raise ImportFileInvalid(lazy_gettext("line 1: the header names %(columns)s more than once"),
                                     columns=", ".join(repeated))
         reader.fieldnames = header
-        rows = []
         for row in reader:
             if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
                 continue
-            rows.append((reader.line_num, {k: (v if isinstance(v, str) else "") for k, v in row.items() if k}))
+            yield reader.line_num, {k: (v if isinstance(v, str) else "") for k, v in row.items() if k}
     except csv.Error as exc:  # a field over the csv module's 128 KB limit, a stray quote at the end
         raise ImportFileInvalid(lazy_gettext("line %(line)s: cannot be read (%(reason)s)"),
                                 line=reader.line_num + 1, reason=str(exc)) from None
-    return rows
 
 
-def import_workers(campaign: Campaign, data: bytes | str, *, verified: bool = True,
-                   skip_invalid: bool = False) -> ImportReport:
-    """Check every row and import them; with a bad row, import nothing unless ``skip_invalid``."""
+def read_rows(data, columns: tuple[str, ...] = COLUMNS) -> list[tuple[int, dict[str, str]]]:
+    """Return every (line number, row) of a CSV (see :func:`iter_rows`), for files known to be small."""
+    return list(iter_rows(data, columns))
+
+
+def _rewindable(data):
+    """Return ``data`` as something :func:`iter_rows` can read twice (a file is rewound, not copied)."""
+    if isinstance(data, (bytes, bytearray, str)):
+        return lambda: data
+    start = data.tell()
+
+    def again():
+        data.seek(start)
+        return data
+    return again
+
+
+class _Unclosable(io.BufferedIOBase):
+    """A view of a binary file that a TextIOWrapper may close without closing the file."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size=-1):
+        return self.raw.read(size)
+
+    def read1(self, size=-1):
+        return self.raw.read(size)
+
+    def readinto(self, buffer):
+        data = self.raw.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def import_workers(campaign: Campaign, data, *, verified: bool = True, skip_invalid: bool = False) -> ImportReport:
+    """Check every row and import them; with a bad row, import nothing unless ``skip_invalid``.
+
+    ``data`` is bytes, a string or a binary file. The file is read twice, row
+    by row: first to check every row (keeping only each NIK's keyed hash and
+    the rejected rows), then to insert the good ones in chunks; so a 20 MB
+    upload needs memory for its hashes, not for its rows.
+    """
     report = ImportReport()
-    rows = read_rows(data)
-    report.rows = len(rows)
+    source = _rewindable(data)
     box = vault()
-    good = []
-    first_line_of: dict[str, int] = {}
-    for line, raw in rows:
+    first_line_of: dict[str, int] = {}  # keyed NIK hash -> line
+    for line, raw in iter_rows(source()):
+        report.rows += 1
         try:
             details = check_worker(raw)
         except WorkerInvalid as exc:
             report.rejected.append(RejectedRow(line, exc, raw))
             continue
-        if details.nik in first_line_of:
+        nik_hash = box.lookup_hash(details.nik)
+        if nik_hash in first_line_of:
             report.rejected.append(
                 RejectedRow(line, WorkerInvalid("nik", lazy_gettext("duplicate of line %(line)s"),
-                                                line=first_line_of[details.nik]), raw))
+                                                line=first_line_of[nik_hash]), raw))
             continue
-        first_line_of[details.nik] = line
-        good.append((line, raw, details, box.lookup_hash(details.nik)))
+        first_line_of[nik_hash] = line
 
-    registered = _registered_hashes([h for *_, h in good])
-    kept = []
-    for line, raw, details, nik_hash in good:
-        if nik_hash in registered:
-            report.rejected.append(RejectedRow(line, WorkerInvalid("nik", lazy_gettext("already registered")), raw))
-        else:
-            kept.append(details)
+    registered = _registered_hashes(list(first_line_of))
+    if registered:
+        rejected_lines = {first_line_of[h] for h in registered}
+        for line, raw in iter_rows(source()):
+            if line in rejected_lines:
+                report.rejected.append(
+                    RejectedRow(line, WorkerInvalid("nik", lazy_gettext("already registered")), raw))
     report.rejected.sort(key=lambda r: r.line)
     if report.rejected and not skip_invalid:
         return report
 
+    kept_lines = {line for h, line in first_line_of.items() if h not in registered}
     now = utcnow()
     table = Worker.__table__
-    for start in range(0, len(kept), _CHUNK):
-        db.session.execute(
-            table.insert(),
-            [worker_row(campaign, d, verified=verified, now=now) for d in kept[start:start + _CHUNK]],
-        )
-    report.imported = len(kept)
+    chunk = []
+    for line, raw in iter_rows(source()):
+        if line not in kept_lines:
+            continue
+        chunk.append(worker_row(campaign, check_worker(raw), verified=verified, now=now))
+        if len(chunk) == _CHUNK:
+            db.session.execute(table.insert(), chunk)
+            chunk = []
+    if chunk:
+        db.session.execute(table.insert(), chunk)
+    report.imported = len(kept_lines)
     return report
 
 
@@ -164,7 +242,7 @@ class UploadResult:
     errors: list[str] = field(default_factory=list)
 
 
-def upload_workers(campaign: Campaign, data: bytes, *, user: User, verified: bool,
+def upload_workers(campaign: Campaign, data, *, user: User, verified: bool,
                    skip_invalid: bool) -> UploadResult:
     """Import a CSV from the browser as the CLI does, keeping rejected rows (encrypted) for download."""
     report = import_workers(campaign, data, verified=verified, skip_invalid=skip_invalid)

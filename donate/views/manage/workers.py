@@ -132,7 +132,8 @@ def upload_workers(slug):
     file_error = None
     if form.validate_on_submit():
         try:
-            result = imports.upload_workers(campaign, form.file.data.read(), user=current_user,
+            # The upload's own (spooled) file, read row by row: never the whole file in memory.
+            result = imports.upload_workers(campaign, form.file.data.stream, user=current_user,
                                           verified=not form.pending.data, skip_invalid=form.skip_invalid.data)
         except ImportFileInvalid as exc:
             db.session.rollback()
