@@ -23,8 +23,8 @@ _ENV_ALIASES = {"prod": "production", "live": "production", "dev": "development"
                 "testing": "test"}
 #: Deeper JSON than any request of this API needs; Python's parser would hit its recursion limit.
 MAX_JSON_DEPTH = 32
-#: Form and query keys and values longer than this are refused (the longest real field is a message).
-MAX_FIELD_CHARS = 10_000
+#: Form and query keys and values longer than this are refused (the longest real field, the region list, takes 20,000).
+MAX_FIELD_CHARS = 50_000
 #: Query parameters that number pages of results, on every paginated view, and their bound.
 PAGE_PARAMETERS = ("page", "per_page")
 MAX_PAGE = 100_000

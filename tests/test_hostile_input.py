@@ -169,3 +169,9 @@ def test_a_nul_byte_in_a_query_string_is_a_400_naming_the_parameter(client, app)
     assert "query 'x'" in text and "NUL" in text
     response = client.post("/auth/login?lang=en", data={"email": "a\x00@example.org", "password": "x"})
     assert response.status_code == 400 and "form 'email'" in html.unescape(response.get_data(as_text=True))
+
+
+def test_a_200_kb_form_field_is_a_400_naming_it(client):
+    response = client.post("/auth/login?lang=en", data={"email": "a@example.org", "password": "x" * 200_000})
+    assert response.status_code == 400
+    assert "form 'password'" in html.unescape(response.get_data(as_text=True))
