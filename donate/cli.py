@@ -225,8 +225,19 @@ def demo_command(count):
     click.echo(f"Manager login: manager@lindungi.test / {password}")
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker_command(burst):
+    """Run queued jobs (imports, allocations, exports, mail) from the Redis queue, retrying failures."""
+    from . import jobs
+
+    if jobs.mode() != "rq":
+        click.echo("REDIS_URL is not set: jobs run in the web process; resending unsent mail only.")
+    jobs.work(burst=burst)
+
+
 COMMANDS = (init_db, create_user, import_workers_command, record_funding_command, allocate_command,
-            check_ledger_command, reconcile_command, tick_command, demo_command)
+            check_ledger_command, reconcile_command, tick_command, demo_command, worker_command)
 
 
 def init_app(app) -> None:

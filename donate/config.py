@@ -60,10 +60,18 @@ class Defaults:
     MAIL_USE_TLS = True
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
+    #: Seconds to wait for the SMTP server before the delivery counts as failed (and is retried).
+    MAIL_TIMEOUT = 20
     #: Sender address, e.g. "Lindungi <noreply@lindungi.id>".
     MAIL_FROM = ""
     #: Response compression (Flask-Compress): brotli for browsers that take it, else gzip.
     COMPRESS_ALGORITHM = ["br", "gzip"]
+    #: Redis for the job queue (RQ), e.g. "redis://127.0.0.1:6379/1"; empty: jobs run in the web process.
+    REDIS_URL = ""
+    #: Without Redis: "thread" (off the request, the default) or "eager" (at once, the tests' default).
+    JOBS_MODE = ""
+    #: The RQ queue's name.
+    JOBS_QUEUE = "lindungi"
 
 
 def _coerce(raw: str, default):

@@ -37,7 +37,7 @@ from .services.remittance.batches import (
     create_batch,
     record_transfer,
 )
-from .services.workers.registry import WorkerDetails, worker_nik, worker_row
+from .services.workers.registry import WorkerDetails, insert_worker_rows, worker_nik, worker_row
 
 DEMO_SLUG = "gn-lingkaran-2018"
 
@@ -142,8 +142,7 @@ def load_demo(workers: int, *, manager_email: str, manager_password: str,
     manager = create_user(manager_email, manager_password, role=Role.manager, name="Amil Demo")
     assign_staff(campaign, manager, actor=None)
     rows = [worker_row(campaign, details, verified=True) for details in synthetic_workers(workers)]
-    if rows:
-        db.session.execute(campaign.__table__.metadata.tables["workers"].insert(), rows)
+    insert_worker_rows(campaign, rows)
     record_funding(campaign, 20_160_000, funder="APBD Provinsi Riau", designation=Designation.csr,
                    reference="DEMO-APBD-RIAU-2018")
     record_funding(campaign, 10_080_000, funder="BAZNAS Provinsi Riau", designation=Designation.zakat,

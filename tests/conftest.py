@@ -10,6 +10,7 @@ of a month included. The clock starts just after midnight UTC of that day and
 ticks on, so code that waits still sees time pass.
 """
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -175,3 +176,26 @@ def make(app):
     from tests import factories
 
     return factories
+
+
+@pytest.fixture
+def count_queries(app):
+    """Return a context manager whose value's ``count`` is the statements run inside it."""
+
+    class Counted:
+        count = 0
+
+    @contextlib.contextmanager
+    def counting():
+        counted = Counted()
+
+        def count(*args):
+            counted.count += 1
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            yield counted
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+
+    return counting

@@ -55,7 +55,7 @@ def test_campaign_from_upload_to_bpjs_acknowledgement(app, client, make, runner)
     login(client, verifier)
     page = client.post("/manage/campaigns/riau-apbd/workers/upload",
                        data={"file": (io.BytesIO(data), "pekerja.csv"), "pending": "y"},
-                       content_type="multipart/form-data")
+                       content_type="multipart/form-data", follow_redirects=True)
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     for line in (102, 103, 104, 105, 106):
@@ -71,7 +71,7 @@ def test_campaign_from_upload_to_bpjs_acknowledgement(app, client, make, runner)
     # Again, importing the good rows; they wait for verification.
     page = client.post("/manage/campaigns/riau-apbd/workers/upload",
                        data={"file": (io.BytesIO(data), "pekerja.csv"), "pending": "y", "skip_invalid": "y"},
-                       content_type="multipart/form-data")
+                       content_type="multipart/form-data", follow_redirects=True)
     assert "500" in page.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Worker)
                              .where(Worker.verification == Verification.pending)) == 500

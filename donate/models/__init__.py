@@ -13,7 +13,9 @@ from .coverage import (
     StatusLink,
 )
 from .donors import Amin, PrivacyRequest, PrivacyRequestKind, RenewalReminder, UpdateOptOut
-from .ledger import Account, Journal, Posting
+from .figures import CampaignDonor, CoverageTally, DonorCount, FunderTally, WorkerTally
+from .jobs import BackgroundJob, JobState
+from .ledger import Account, AccountBalance, Journal, Posting
 from .mail import OutboxMessage
 from .money import (
     PAYMENT_TRANSITIONS,
@@ -38,25 +40,32 @@ from .workers import RejectedRowsFile, Sex, Verification, Worker
 
 __all__ = [
     "Account",
+    "AccountBalance",
     "Acknowledgement",
     "Allocation",
     "Amin",
     "AllocationKind",
     "AuditEvent",
+    "BackgroundJob",
     "BatchState",
     "Campaign",
+    "CampaignDonor",
     "campaign_staff",
     "CampaignRegion",
     "CampaignUpdate",
     "CampaignStatus",
     "CoverageMonth",
     "CoverageState",
+    "CoverageTally",
     "Designation",
     "Dispute",
     "Donation",
     "DonationKind",
+    "DonorCount",
+    "FunderTally",
     "Hold",
     "Journal",
+    "JobState",
     "LIVE_STATES",
     "OutboxMessage",
     "Payment",
@@ -86,4 +95,5 @@ __all__ = [
     "RefundState",
     "REFUND_BOOKED_STATES",
     "SandboxRecord",
+    "WorkerTally",
 ]

@@ -1,4 +1,4 @@
-"""The append-only double-entry journal. Balances are sums of postings."""
+"""The append-only double-entry journal. Balances are sums of postings, kept as running totals."""
 
 import datetime as dt
 import enum
@@ -50,6 +50,11 @@ class Journal(db.Model):
 
     postings: Mapped[list["Posting"]] = relationship(back_populates="journal", order_by="Posting.id")
 
+    __table_args__ = (
+        # The dashboard's latest entries without sorting the campaign's whole journal.
+        sa.Index("ix_journals_campaign_created", "campaign_id", "created_at"),
+    )
+
 
 class Posting(db.Model):
     __tablename__ = "postings"
@@ -67,6 +72,25 @@ class Posting(db.Model):
     amount_idr: Mapped[int] = mapped_column(Money)
 
     journal: Mapped[Journal] = relationship(back_populates="postings")
+
+
+class AccountBalance(db.Model):
+    """The sum of one account's postings, added to with every posting (``ledger.post_entry``).
+
+    Reading a balance is then one row whatever the size of the ledger;
+    ``check_ledger`` proves each total equals the sum it stands for.
+    """
+
+    __tablename__ = "account_balances"
+
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), primary_key=True)
+    #: No CHECK on the values: an account added to :class:`Account` needs no migration of this table.
+    account: Mapped[Account] = mapped_column(
+        sa.Enum(Account, native_enum=False, create_constraint=False, length=20,
+                values_callable=lambda members: [m.value for m in members]),
+        primary_key=True)
+    designation: Mapped[Designation] = mapped_column(enum_column(Designation), primary_key=True)
+    balance_idr: Mapped[int] = mapped_column(Money, default=0)
 
 
 @sa.event.listens_for(Journal, "before_update")

@@ -29,6 +29,12 @@ class Worker(db.Model):
     __table_args__ = (
         sa.CheckConstraint("monthly_income_idr >= 0", name="income_nonnegative"),
         sa.Index("ix_workers_waitlist", "campaign_id", "verification", "priority", "registered_at"),
+        sa.Index("ix_workers_last_live_month", "campaign_id", "last_live_month"),
+        # Covers the count of waiting workers (``campaigns.progress.waiting_condition``) without the table.
+        sa.Index("ix_workers_waiting", "campaign_id", "verification", "last_live_month", "consent_at",
+                 "flag_reason"),
+        # The waitlist's never-funded half in queue order (``coverage.waitlist._in_queue_parts``).
+        sa.Index("ix_workers_queue", "campaign_id", "verification", "last_live_month", "priority", "registered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +75,10 @@ class Worker(db.Model):
     #: Bumped to take a row lock while the worker is held or funded.
     lock_version: Mapped[int] = mapped_column(default=0)
     registered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: Months funded, sent or accepted (kept by ``services.tallies`` with every change of coverage).
+    live_months: Mapped[int] = mapped_column(default=0)
+    #: The last of those months; ``None``: never funded.
+    last_live_month: Mapped[int | None]
 
     campaign: Mapped[Campaign] = relationship()
 

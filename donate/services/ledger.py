@@ -1,4 +1,9 @@
-"""Post balanced journal entries, read balances and check the ledger's invariants."""
+"""Post balanced journal entries, read balances and check the ledger's invariants.
+
+Every posting also adds to its account's running total (``AccountBalance``),
+under the campaign lock, so a balance is read from one row whatever the
+size of the ledger; ``check_ledger`` proves each total equals its sum.
+"""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -11,6 +16,7 @@ from ..models import (
     LIVE_STATES,
     RECEIVED_STATES,
     Account,
+    AccountBalance,
     CoverageMonth,
     CoverageState,
     Designation,
@@ -20,7 +26,9 @@ from ..models import (
     Payment,
     Posting,
 )
+from . import tallies
 from .errors import DomainError
+from .locks import lock_campaign, upsert
 
 Line = tuple[Account, Designation, int]
 
@@ -43,11 +51,32 @@ def post_entry(campaign_id: int, kind: str, lines: Iterable[Line], *, memo: str 
         Posting(campaign_id=campaign_id, account=account, designation=designation, amount_idr=amount)
         for account, designation, amount in lines
     ]
+    # The campaign row first, then the totals' rows: every writer takes them in this order.
+    lock_campaign(campaign_id)
     db.session.add(journal)
     db.session.flush()
+    _add_to_balances(campaign_id, lines)
+    tallies.count_postings(journal, lines)
     for designation in {d for account, d, amount in lines if account == Account.pool and amount > 0}:
         repay_shortfall(campaign_id, designation)
     return journal
+
+
+def _add_to_balances(campaign_id: int, lines: list[Line]) -> None:
+    """Add an entry's lines to their accounts' running totals (an upsert per account)."""
+    deltas: dict[tuple[Account, Designation], int] = defaultdict(int)
+    for account, designation, amount in lines:
+        deltas[(account, designation)] += amount
+    table = AccountBalance.__table__
+    statement = upsert(table).values([
+        {"campaign_id": campaign_id, "account": account, "designation": designation, "balance_idr": amount}
+        for (account, designation), amount in deltas.items()
+    ])
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={"balance_idr": table.c.balance_idr + statement.excluded.balance_idr},
+    ))
+
 
 
 def repay_shortfall(campaign_id: int, designation: Designation) -> int:
@@ -89,20 +118,19 @@ def take_from_pool(campaign_id: int, designation: Designation, amount_idr: int, 
 
 def balance(campaign_id: int, account: Account, designation: Designation | None = None) -> int:
     """Return the balance of one account (all designations when ``designation`` is None)."""
-    query = sa.select(sa.func.coalesce(sa.func.sum(Posting.amount_idr), 0)).where(
-        Posting.campaign_id == campaign_id, Posting.account == account
+    query = sa.select(sa.func.coalesce(sa.func.sum(AccountBalance.balance_idr), 0)).where(
+        AccountBalance.campaign_id == campaign_id, AccountBalance.account == account
     )
     if designation is not None:
-        query = query.where(Posting.designation == designation)
+        query = query.where(AccountBalance.designation == designation)
     return int(db.session.scalar(query))
 
 
 def balances(campaign_id: int) -> dict[Account, dict[Designation, int]]:
     """Return every account's balance by designation for one campaign."""
     rows = db.session.execute(
-        sa.select(Posting.account, Posting.designation, sa.func.sum(Posting.amount_idr))
-        .where(Posting.campaign_id == campaign_id)
-        .group_by(Posting.account, Posting.designation)
+        sa.select(AccountBalance.account, AccountBalance.designation, AccountBalance.balance_idr)
+        .where(AccountBalance.campaign_id == campaign_id)
     )
     result: dict[Account, dict[Designation, int]] = {
         account: {d: 0 for d in Designation} for account in Account
@@ -129,6 +157,15 @@ def check_ledger() -> list[str]:
         .group_by(Posting.campaign_id, Posting.account, Posting.designation)
     ):
         totals[(campaign_id, account, designation)] = int(total)
+    kept = {(campaign_id, account, designation): int(total) for campaign_id, account, designation, total
+            in db.session.execute(sa.select(AccountBalance.campaign_id, AccountBalance.account,
+                                            AccountBalance.designation, AccountBalance.balance_idr))}
+    for key in sorted(set(totals) | set(kept), key=str):
+        if totals.get(key, 0) != kept.get(key, 0):
+            campaign_id, account, designation = key
+            problems.append(
+                f"campaign {campaign_id}: the running total of {account.value} ({designation.value}) is "
+                f"{kept.get(key, 0)} but its postings sum to {totals.get(key, 0)}")
 
     for (campaign_id, account, designation), total in sorted(totals.items(), key=str):
         if account in (Account.pool, Account.allocated, Account.remitted) and total < 0:
@@ -213,4 +250,5 @@ def check_ledger() -> list[str]:
         if int(held.get(campaign_id) or 0) != suspense.get(campaign_id, 0):
             problems.append(f"campaign {campaign_id}: suspense holds {suspense.get(campaign_id, 0)} but flagged "
                             f"provider events hold {int(held.get(campaign_id) or 0)}")
+    problems.extend(tallies.check_figures())
     return problems

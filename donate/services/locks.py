@@ -37,12 +37,17 @@ def claim_once(model, **key) -> bool:
     ``False``; on SQLite the write lock serialises them. No savepoint is
     involved, so a later rollback takes the claim away too.
     """
+    table = model.__table__
+    inserted = db.session.execute(
+        upsert(table).values(**key).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    ).first()
+    return inserted is not None
+
+
+def upsert(table):
+    """Return an ``INSERT`` of ``table`` that takes ``ON CONFLICT`` on the session's database."""
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    table = model.__table__
-    inserted = db.session.execute(
-        insert(table).values(**key).on_conflict_do_nothing().returning(*table.primary_key.columns)
-    ).first()
-    return inserted is not None
+    return insert(table)

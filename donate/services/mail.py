@@ -1,9 +1,14 @@
 """Send email: every message goes to the outbox; SMTP delivers it when ``MAIL_SERVER`` is set.
 
-In development nothing leaves the machine: the outbox table and the log are
-where a reset link or a receipt can be read.
+Delivery happens after the transaction that wrote the message commits, off
+the request (``donate.jobs``: the RQ worker, or a thread of the web process
+without Redis), so a webhook or a page never waits for an SMTP server; what
+fails is retried by the queue and by ``tick``/``worker``. In development
+nothing leaves the machine: the outbox table and the log are where a reset
+link or a receipt can be read.
 """
 
+import datetime as dt
 import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -11,6 +16,7 @@ from email.utils import formatdate, make_msgid
 import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template, url_for
 
+from .. import jobs
 from ..extensions import db
 from ..formatting import babel_locale
 from ..models import OutboxMessage
@@ -40,8 +46,20 @@ def send_mail(to_email: str, subject: str, template: str, **context) -> OutboxMe
     db.session.flush()
     current_app.logger.info("mail %s to %s: %s", template, to_email, subject)
     if current_app.config.get("MAIL_SERVER"):
-        deliver(message)
+        jobs.run_later("deliver_mail", message.id)
     return message
+
+
+@jobs.task("deliver_mail")
+def deliver_outbox_message(message_id: int) -> None:
+    """Deliver one committed outbox message unless it went out already; raise so the queue retries."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.sent_at is not None:
+        return
+    sent = deliver(message)
+    db.session.commit()
+    if not sent:  # it stays in the outbox; raising has the queue try again later
+        raise smtplib.SMTPException(message.error or "SMTP refused the message")
 
 
 def deliver(message: OutboxMessage) -> bool:
@@ -56,7 +74,7 @@ def deliver(message: OutboxMessage) -> bool:
     email.set_content(message.body)
     try:
         port = int(config.get("MAIL_PORT") or 587)
-        with smtplib.SMTP(config["MAIL_SERVER"], port, timeout=20) as smtp:
+        with smtplib.SMTP(config["MAIL_SERVER"], port, timeout=float(config.get("MAIL_TIMEOUT") or 20)) as smtp:
             if str(config.get("MAIL_USE_TLS", "true")).lower() in {"1", "true", "yes", "on"}:
                 smtp.starttls()
             if config.get("MAIL_USERNAME"):
@@ -73,11 +91,17 @@ def deliver(message: OutboxMessage) -> bool:
     return True
 
 
-def retry_unsent(*, limit: int = 200) -> int:
-    """Try again to deliver outbox messages whose delivery failed; return how many went out."""
+#: An unsent message this old was not picked up after its commit (a worker down): send it from here.
+STRANDED_AFTER = dt.timedelta(minutes=10)
+
+
+def retry_unsent(*, limit: int = 200, now: dt.datetime | None = None) -> int:
+    """Try again to deliver outbox messages whose delivery failed or never started; return how many went out."""
     if not current_app.config.get("MAIL_SERVER"):
         return 0
+    stranded = (now or utcnow()) - STRANDED_AFTER
     failed = db.session.scalars(
-        sa.select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.error.is_not(None))
+        sa.select(OutboxMessage).where(OutboxMessage.sent_at.is_(None),
+                                       sa.or_(OutboxMessage.error.is_not(None), OutboxMessage.created_at < stranded))
         .order_by(OutboxMessage.id).limit(limit)).all()
     return sum(deliver(message) for message in failed)

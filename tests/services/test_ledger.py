@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from donate.extensions import db
 from donate.models import (
     Account,
+    AccountBalance,
     Allocation,
     AllocationKind,
     CoverageMonth,
@@ -25,8 +26,12 @@ from donate.services.money.refunds import refund_payment
 PREMIUM = 16_800
 
 
-def _raw_journal(campaign_id: int, *lines: tuple[Account, Designation, int], kind: str = "raw") -> int:
-    """Insert a journal and its postings with plain SQL, bypassing ``post_entry``'s balance check."""
+def _raw_journal(campaign_id: int, *lines: tuple[Account, Designation, int], kind: str = "raw",
+                 totals: bool = True) -> int:
+    """Insert a journal and its postings with plain SQL, bypassing ``post_entry``'s balance check.
+
+    The running totals follow the postings unless ``totals`` is false.
+    """
     journal_id = db.session.execute(
         sa.insert(Journal.__table__).values(campaign_id=campaign_id, kind=kind, memo="",
                                             created_at=sa.func.current_timestamp())
@@ -36,6 +41,8 @@ def _raw_journal(campaign_id: int, *lines: tuple[Account, Designation, int], kin
         db.session.execute(sa.insert(Posting.__table__).values(
             journal_id=journal_id, campaign_id=campaign_id, account=account.value,
             designation=designation.value, amount_idr=amount))
+    if totals:
+        ledger._add_to_balances(campaign_id, list(lines))
     return journal_id
 
 
@@ -201,6 +208,33 @@ def test_check_reports_a_negative_pool(app, make):
     problems = ledger.check_ledger()
     assert f"campaign {campaign.id}: pool (zakat) is negative: -2000" in problems
     assert all("does not balance" not in p for p in problems)
+
+
+def test_balances_are_the_running_totals_of_the_postings(app, make):
+    campaign = make.campaign()
+    make.paid_gift(campaign, 50_000, designation=Designation.csr)
+    make.paid_gift(campaign, 20_000, designation=Designation.zakat)
+    stored = dict(((a, d), b) for a, d, b in db.session.execute(
+        sa.select(AccountBalance.account, AccountBalance.designation, AccountBalance.balance_idr)
+        .where(AccountBalance.campaign_id == campaign.id)))
+    summed = dict(((a, d), int(t)) for a, d, t in db.session.execute(
+        sa.select(Posting.account, Posting.designation, sa.func.sum(Posting.amount_idr))
+        .group_by(Posting.account, Posting.designation)))
+    assert stored == summed
+    assert ledger.balance(campaign.id, Account.pool) == 70_000
+    assert ledger.balance(campaign.id, Account.pool, Designation.zakat) == 20_000
+
+
+def test_check_reports_a_running_total_that_differs_from_its_postings(app, make):
+    campaign = make.campaign()
+    make.paid_gift(campaign, 50_000, designation=Designation.csr)
+    _raw_journal(campaign.id, (Account.pool, Designation.csr, -PREMIUM),
+                 (Account.refunded, Designation.csr, PREMIUM), totals=False)
+    problems = ledger.check_ledger()
+    assert f"campaign {campaign.id}: the running total of pool (csr) is 50000 but its postings sum to " \
+           f"{50_000 - PREMIUM}" in problems
+    assert f"campaign {campaign.id}: the running total of refunded (csr) is 0 but its postings sum to " \
+           f"{PREMIUM}" in problems
 
 
 def test_check_reports_allocated_without_coverage(app, make):

@@ -4,7 +4,8 @@ import smtplib
 
 import pytest
 
-from donate.models import User
+from donate.extensions import db
+from donate.models import OutboxMessage, User
 from donate.services import mail
 
 
@@ -40,10 +41,15 @@ def smtp(monkeypatch):
     return FakeSMTP
 
 
-def send(app):
+def send(app, *, commit: bool = True):
+    """Send a message; committing hands it to delivery (at once here: the tests run jobs eagerly)."""
     user = User(email="ani@example.com", name="Ani", password_hash="x")
     with app.test_request_context():
-        return mail.send_mail("ani@example.com", "Halo", "confirm_email", user=user, link="https://x/confirm")
+        message = mail.send_mail("ani@example.com", "Halo", "confirm_email", user=user, link="https://x/confirm")
+    if commit:
+        db.session.commit()
+        db.session.refresh(message)
+    return message
 
 
 def test_without_smtp_mail_stays_in_the_outbox(app, smtp):
@@ -61,6 +67,15 @@ def test_with_smtp_mail_is_delivered_and_marked(app, smtp):
     assert sent["To"] == "ani@example.com" and sent["Subject"] == "Halo"
     assert "https://x/confirm" in sent.get_content()
     assert message.sent_at is not None and message.error is None
+
+
+def test_nothing_is_delivered_before_the_commit_nor_after_a_rollback(app, smtp):
+    app.config.update(MAIL_SERVER="smtp.example")
+    message = send(app, commit=False)
+    assert smtp.sent == [] and message.sent_at is None
+    db.session.rollback()
+    db.session.commit()
+    assert smtp.sent == [] and db.session.query(OutboxMessage).count() == 0
 
 
 def test_an_smtp_failure_is_recorded_not_raised(app, smtp):

@@ -7,7 +7,7 @@ from donate.models import Designation, FlaggedEvent, Role
 from donate.months import current_month
 from donate.services.coverage.allocation import allocate_pool
 from donate.services.remittance.batches import create_batch
-from donate.services.workers.imports import upload_workers
+from donate.services.workers.imports import start_upload, upload_workers
 from tests.manage_helpers import login, staff_user, user
 
 #: What each endpoint needs. A new route must be added here, or the test below fails.
@@ -20,6 +20,7 @@ NEEDS = {
     "manage.workers": "register",
     "manage.new_worker": "register",
     "manage.upload_workers": "register",
+    "manage.job": "register",
     "manage.rejected_rows": "register",
     "manage.worker": "register",
     "manage.verify_workers": "register",
@@ -79,8 +80,10 @@ def world(app, make):
     flag = FlaggedEvent(provider="sandbox", problem="amount", provider_ref="sbx_x", campaign_id=campaign.id,
                         payment_id=gift.payments[0].id, provider_amount="1 idr", held_idr=0)
     db.session.add(flag)
+    job = start_upload(campaign, make.worker_csv([make.csv_row()]), user=people["verifier"], verified=False,
+                       skip_invalid=False)
     db.session.commit()
-    values = {"slug": campaign.slug, "public_id": workers[0].public_id, "batch_id": batch.id,
+    values = {"job_token": job.token, "slug": campaign.slug, "public_id": workers[0].public_id, "batch_id": batch.id,
               "payment_id": gift.payments[0].id, "token": upload.rejected_token, "name": "regions",
               "user_id": people["donor"].id, "donation_id": gift.id, "flag_id": flag.id}
     return people, values

@@ -1,19 +1,11 @@
-"""A campaign's money by designation and by funder, read from the ledger: one definition for every page."""
+"""A campaign's money by designation and by funder, from the ledger's kept totals: one definition for every page."""
 
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import (
-    Account,
-    Campaign,
-    Designation,
-    Donation,
-    Journal,
-    Payment,
-    Posting,
-)
+from ...models import Account, Campaign, Designation, FunderTally
 from .. import ledger
 
 #: Name of the gifts that came without a named funder (online donors together).
@@ -65,15 +57,12 @@ def money_by_funder(campaign: Campaign) -> list[FunderRow]:
 
     Largest first, online donors last.
     """
-    name = sa.func.coalesce(Donation.funder, sa.literal(INDIVIDUALS))
+    # Kept with every posting of a payment (``services.tallies.count_postings``), not summed per request.
     rows = db.session.execute(
-        sa.select(name, Posting.designation, Posting.account, sa.func.sum(Posting.amount_idr),
-                  sa.func.count(sa.distinct(Donation.id)))
-        .join(Journal, Journal.id == Posting.journal_id)
-        .join(Payment, Payment.id == Journal.payment_id)
-        .join(Donation, Donation.id == Payment.donation_id)
-        .where(Posting.campaign_id == campaign.id, Posting.account.in_([Account.received, Account.refunded]))
-        .group_by(name, Posting.designation, Posting.account))
+        sa.select(FunderTally.funder, FunderTally.designation, FunderTally.account, FunderTally.amount_idr,
+                  FunderTally.postings)
+        .where(FunderTally.campaign_id == campaign.id,
+               FunderTally.account.in_([Account.received, Account.refunded]), FunderTally.postings != 0))
     found: dict[tuple[str, Designation], FunderRow] = {}
     for funder, designation, account, total, gifts in rows:
         item = found.setdefault((funder, designation), FunderRow(funder, designation, 0, 0, 0))
@@ -83,3 +72,10 @@ def money_by_funder(campaign: Campaign) -> list[FunderRow]:
         else:
             item.refunded_idr += int(total)
     return sorted(found.values(), key=lambda r: (r.funder == INDIVIDUALS, -r.net_idr, r.funder, r.designation.value))
+
+
+def gifts_received(campaign: Campaign) -> int:
+    """Return how many payments brought money into the campaign (their postings to ``received``)."""
+    return int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(FunderTally.postings), 0))
+        .where(FunderTally.campaign_id == campaign.id, FunderTally.account == Account.received)))

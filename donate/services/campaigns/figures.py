@@ -10,16 +10,17 @@ from flask_babel import gettext, ngettext
 from ...extensions import db
 from ...labels import audit_action, journal_kind, label, provider_label
 from ...models import (
-    LIVE_STATES,
     Allocation,
     AuditEvent,
     Campaign,
     CoverageMonth,
     CoverageState,
+    CoverageTally,
     Journal,
     Payment,
     Posting,
     Worker,
+    WorkerTally,
 )
 from ...months import current_month, month_end
 from ...regions import regency_name
@@ -30,19 +31,18 @@ from .books import INDIVIDUALS, money_by_funder
 
 def coverage_over_time(campaign: Campaign, *, today: dt.date,
                        months_back: int = 11, months_ahead: int = 6) -> list[tuple[int, int, int]]:
-    """Return (month, workers funded, workers protected) for each month around today."""
+    """Return (month, workers funded, workers protected) for each month around today, from the tallies."""
     now = current_month(today)
     first, last = now - months_back, now + months_ahead
     counts: dict[int, list[int]] = {m: [0, 0] for m in range(first, last + 1)}
     rows = db.session.execute(
-        sa.select(CoverageMonth.month, CoverageMonth.state, sa.func.count())
-        .where(CoverageMonth.campaign_id == campaign.id, CoverageMonth.state.in_(LIVE_STATES),
-               CoverageMonth.month.between(first, last))
-        .group_by(CoverageMonth.month, CoverageMonth.state))
+        sa.select(CoverageTally.month, CoverageTally.state, sa.func.sum(CoverageTally.months))
+        .where(CoverageTally.campaign_id == campaign.id, CoverageTally.month.between(first, last))
+        .group_by(CoverageTally.month, CoverageTally.state))
     for month, state, count in rows:
-        counts[month][0] += count
+        counts[month][0] += int(count)
         if state == CoverageState.accepted:
-            counts[month][1] += count
+            counts[month][1] += int(count)
     return [(month, funded, protected) for month, (funded, protected) in sorted(counts.items())]
 
 
@@ -65,20 +65,14 @@ def region_table(campaign: Campaign, *, today: dt.date) -> list[RegionRow]:
     def row(code: str) -> RegionRow:
         return rows.setdefault(code, RegionRow(code, regency_name(code), None))
 
-    for code, verification, count in db.session.execute(
-            sa.select(Worker.regency_code, Worker.verification, sa.func.count())
-            .where(Worker.campaign_id == campaign.id).group_by(Worker.regency_code, Worker.verification)):
+    for code, months, count in db.session.execute(
+            sa.select(WorkerTally.regency_code, WorkerTally.live_months, WorkerTally.workers)
+            .where(WorkerTally.campaign_id == campaign.id, WorkerTally.workers != 0)):
         row(code).registered += count
-    live = [s.value for s in LIVE_STATES]
-    funded = (sa.select(CoverageMonth.worker_id).where(CoverageMonth.campaign_id == campaign.id,
-                                                       CoverageMonth.state.in_(live))
-              .group_by(CoverageMonth.worker_id).having(sa.func.count() >= campaign.term_months).subquery())
+        if months >= campaign.term_months:
+            row(code).funded += count
     for code, count in db.session.execute(
-            sa.select(Worker.regency_code, sa.func.count()).join(funded, funded.c.worker_id == Worker.id)
-            .group_by(Worker.regency_code)):
-        row(code).funded = count
-    for code, count in db.session.execute(
-            sa.select(Worker.regency_code, sa.func.count(sa.distinct(Worker.id)))
+            sa.select(Worker.regency_code, sa.func.count())
             .join(CoverageMonth, CoverageMonth.worker_id == Worker.id)
             .where(CoverageMonth.campaign_id == campaign.id, CoverageMonth.month == month,
                    CoverageMonth.state == CoverageState.accepted)
@@ -99,7 +93,8 @@ def public_funders(campaign: Campaign, *, today: dt.date) -> list[tuple[str, int
     totals: dict[str, int] = defaultdict(int)
     for row in money_by_funder(campaign):
         totals[row.funder] += row.net_idr
-    return [(funder, amount, worker_equivalent(campaign, amount, today=today))
+    term_cost = base_premium(current_month(today)) * campaign.term_months
+    return [(funder, amount, amount // term_cost)
             for funder, amount in sorted(totals.items(), key=lambda item: (item[0] == INDIVIDUALS, -item[1]))
             if amount > 0]
 

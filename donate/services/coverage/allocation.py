@@ -37,7 +37,7 @@ from ...models import (
 )
 from ...models.base import utcnow
 from ...months import current_month
-from .. import ledger
+from .. import ledger, tallies
 from ..locks import lock_campaign
 from .rates import rates_for_months
 from .waitlist import (
@@ -134,6 +134,7 @@ def run_pass(spec: Pass, donation_id: int | None = None) -> Allocation | None:
             rows,
         )
     )
+    tallies.count_new_months(run.id)
     workers, months, amount = db.session.execute(
         sa.select(sa.func.count(sa.distinct(C.c.worker_id)), sa.func.count(),
                   sa.func.coalesce(sa.func.sum(C.c.premium_idr), 0))

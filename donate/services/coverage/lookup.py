@@ -250,7 +250,7 @@ def _queue(worker: Worker, month: int) -> str:
         return "verifying"
     if not is_fundable(worker, None, worker.campaign):  # the campaign's rules leave them out
         return "needs_attention"
-    return "soon" if workers_ahead(worker, month=month) < NEAR_IN_QUEUE else "later"
+    return "soon" if workers_ahead(worker, month=month, at_most=NEAR_IN_QUEUE) < NEAR_IN_QUEUE else "later"
 
 
 def _sponsors(worker: Worker) -> list[Sponsor]:

@@ -15,9 +15,7 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import (
-    LIVE_STATES,
     Campaign,
-    CoverageMonth,
     Designation,
     Hold,
     Verification,
@@ -67,15 +65,42 @@ def is_fundable(worker: Worker, designation: Designation | None, campaign: Campa
 
 
 def still_member(month: int):
-    """Return the SQL condition that the worker has a live month inside the arrears window of ``month``."""
-    return sa.exists().where(
-        CoverageMonth.worker_id == Worker.id, CoverageMonth.state.in_(LIVE_STATES),
-        CoverageMonth.month >= month - ARREARS_MONTHS)
+    """Return the SQL condition that the worker has a live month inside the arrears window of ``month``.
+
+    Read from the worker's own ``last_live_month``, which ``services.tallies``
+    keeps equal to the last live coverage month in the same transaction as
+    every change of coverage (``check-ledger`` proves it), so no coverage
+    month is touched to answer it.
+    """
+    return sa.and_(Worker.last_live_month.is_not(None), Worker.last_live_month >= month - ARREARS_MONTHS)
+
+
+def never_member():
+    """Return the SQL condition that the worker never had a live month (the bulk of a waitlist)."""
+    return Worker.last_live_month.is_(None)
+
+
+def lapsed_member(month: int):
+    """Return the SQL condition that the worker's last live month is older than the arrears window."""
+    return Worker.last_live_month < month - ARREARS_MONTHS
 
 
 def waiting(campaign: Campaign, designation: Designation | None = None, *, month: int) -> list:
     """Return the SQL conditions of a worker waiting in ``month`` for money of ``designation``."""
-    return [*eligible(campaign, designation), ~still_member(month)]
+    return [*eligible(campaign, designation), sa.or_(never_member(), lapsed_member(month))]
+
+
+def _in_queue_parts(query: sa.Select, month: int, limit: int) -> list:
+    """Run ``query`` (waiting workers in queue order) as its two index-friendly halves; merge the first ``limit``.
+
+    Workers who never had cover and those whose cover lapsed are read apart,
+    each in queue order and cut at ``limit``, so neither half walks past the
+    funded workers at the head of the queue.
+    """
+    rows = [*db.session.scalars(query.where(never_member()).limit(limit)),
+            *db.session.scalars(query.where(lapsed_member(month)).limit(limit))]
+    rows.sort(key=lambda w: (-w.priority, w.registered_at, w.id))
+    return rows[:limit]
 
 
 def not_held(now: dt.datetime):
@@ -93,7 +118,8 @@ def waitlist(campaign: Campaign, *, today: dt.date, limit: int = 50) -> tuple[in
     """Return the waitlist's size, its head in allocation order, and its size per regency."""
     conditions = waiting(campaign, month=month_index(today))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Worker).where(*conditions))
-    head = list(db.session.scalars(sa.select(Worker).where(*conditions).order_by(*QUEUE_ORDER).limit(limit)))
+    head = _in_queue_parts(sa.select(Worker).where(*eligible(campaign)).order_by(*QUEUE_ORDER),
+                           month_index(today), limit)
     return total, head, waiting_by_regency(campaign, today=today)
 
 
@@ -104,16 +130,27 @@ def waiting_by_regency(campaign: Campaign, *, today: dt.date) -> dict[str, int]:
         .group_by(Worker.regency_code)).all())
 
 
-def workers_ahead(worker: Worker, *, month: int) -> int:
-    """Count the workers waiting in ``month`` ahead of ``worker`` in the waitlist's order."""
+def workers_ahead(worker: Worker, *, month: int, at_most: int | None = None) -> int:
+    """Count the workers waiting in ``month`` ahead of ``worker`` in the waitlist's order.
+
+    With ``at_most``, stop counting there (all "soon or later" needs), so
+    the answer costs the same however long the queue is.
+    """
     ahead = sa.or_(
         Worker.priority > worker.priority,
         sa.and_(Worker.priority == worker.priority, Worker.registered_at < worker.registered_at),
         sa.and_(Worker.priority == worker.priority, Worker.registered_at == worker.registered_at,
                 Worker.id < worker.id),
     )
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Worker).where(
-        *waiting(worker.campaign, month=month), ahead))
+    base = [*eligible(worker.campaign), ahead]
+    if at_most is None:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Worker).where(
+            *base, sa.or_(never_member(), lapsed_member(month))))
+    counted = 0
+    for part in (never_member(), lapsed_member(month)):
+        bounded = sa.select(Worker.id).where(*base, part).limit(at_most).subquery()
+        counted += db.session.scalar(sa.select(sa.func.count()).select_from(bounded))
+    return min(counted, at_most)
 
 
 def browse_query(campaign: Campaign, *, today: dt.date, now: dt.datetime, regency: str | None = None,
@@ -144,7 +181,8 @@ def browse_workers(campaign: Campaign, *, today: dt.date, now: dt.datetime, rege
     """
     page = max(page, 1)
     query = browse_query(campaign, today=today, now=now, regency=regency, occupation=occupation)
-    rows = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)).all()
+    start = (page - 1) * per_page
+    rows = _in_queue_parts(query, month_index(today), start + per_page + 1)[start:]
     return rows[:per_page], len(rows) > per_page
 
 
@@ -158,19 +196,21 @@ def browse_filters(campaign: Campaign) -> tuple[list[str], list[str]]:
 
 
 def last_live_months(campaign_id: int | None = None, name: str = "last_live") -> sa.Subquery:
-    """Select (worker_id, last_month): each worker's last live (funded, sent or accepted) month."""
-    query = (sa.select(CoverageMonth.worker_id, sa.func.max(CoverageMonth.month).label("last_month"))
-             .where(CoverageMonth.state.in_(LIVE_STATES)).group_by(CoverageMonth.worker_id))
+    """Select (worker_id, last_month): each worker's last live (funded, sent or accepted) month.
+
+    The worker's kept ``last_live_month`` (see :func:`still_member`), under the
+    index ``ix_workers_last_live_month``; workers never funded are left out.
+    """
+    query = (sa.select(Worker.id.label("worker_id"), Worker.last_live_month.label("last_month"))
+             .where(Worker.last_live_month.is_not(None)))
     if campaign_id is not None:
-        query = query.where(CoverageMonth.campaign_id == campaign_id)
+        query = query.where(Worker.campaign_id == campaign_id)
     return query.subquery(name)
 
 
 def last_live_month(worker_id: int) -> int | None:
     """Return the worker's last live month, or ``None`` if they never had one."""
-    return db.session.scalar(
-        sa.select(sa.func.max(CoverageMonth.month))
-        .where(CoverageMonth.worker_id == worker_id, CoverageMonth.state.in_(LIVE_STATES)))
+    return db.session.scalar(sa.select(Worker.last_live_month).where(Worker.id == worker_id))
 
 
 def next_fundable_month(worker_id: int, month: int) -> int:

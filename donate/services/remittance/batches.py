@@ -35,7 +35,7 @@ from ...models import (
 )
 from ...months import current_month, month_code
 from ...regions import regency_name
-from .. import ledger
+from .. import ledger, tallies
 from ..access import audit
 from ..csvfiles import write_csv
 from ..errors import DomainError
@@ -115,10 +115,8 @@ def create_batch(campaign: Campaign, first_month: int, last_month: int, *, user:
                             created_by_id=user.id if user else None)
     db.session.add(batch)
     db.session.flush()
-    db.session.execute(
-        sa.update(CoverageMonth).where(*_pending_months(campaign, first_month, last_month))
-        .values(batch_id=batch.id, state=CoverageState.remitted)
-        .execution_options(synchronize_session=False))
+    tallies.move_months(_pending_months(campaign, first_month, last_month), CoverageState.remitted,
+                        batch_id=batch.id)
     ledger.post_entry(
         campaign.id, "remittance",
         [line for designation, total in by_designation.items()
@@ -138,11 +136,8 @@ def cancel_batch(batch: RemittanceBatch, *, user: User | None) -> None:
         sa.select(CoverageMonth.designation, sa.func.sum(CoverageMonth.premium_idr))
         .where(CoverageMonth.batch_id == batch.id, CoverageMonth.state == CoverageState.remitted)
         .group_by(CoverageMonth.designation)).all())
-    db.session.execute(
-        sa.update(CoverageMonth).where(CoverageMonth.batch_id == batch.id,
-                                       CoverageMonth.state == CoverageState.remitted)
-        .values(batch_id=None, state=CoverageState.funded)
-        .execution_options(synchronize_session=False))
+    tallies.move_months((CoverageMonth.batch_id == batch.id, CoverageMonth.state == CoverageState.remitted),
+                        CoverageState.funded, batch_id=None)
     ledger.post_entry(
         batch.campaign_id, "remittance_cancelled",
         [line for designation, total in by_designation.items()
@@ -213,6 +208,7 @@ def _check_ack_rows(batch: RemittanceBatch, rows, report: AckReport) -> list[Ack
         states[worker_id].add(state)
     seen_nik: dict[int, int] = {}
     seen_kpj: dict[str, int] = {}
+    owners = _kpj_owners({re.sub(r"[\s.\-]", "", raw.get("kpj") or "") for _, raw in rows} - {""})
     checked = []
     for line, raw in rows:
         nik = stdnum_nik.compact(raw.get("nik") or "")
@@ -240,7 +236,7 @@ def _check_ack_rows(batch: RemittanceBatch, rows, report: AckReport) -> list[Ack
                 report.errors.append((line, f"kpj: also given on line {seen_kpj[kpj]}"))
                 continue
             seen_kpj[kpj] = line
-            owner = db.session.scalar(sa.select(Worker.id).where(Worker.kpj == kpj))
+            owner = owners.get(kpj)
             if owner is not None and owner != worker_id:
                 report.errors.append((line, "kpj: already belongs to another worker"))
                 continue
@@ -258,6 +254,16 @@ def _check_ack_rows(batch: RemittanceBatch, rows, report: AckReport) -> list[Ack
     return checked
 
 
+def _kpj_owners(kpjs: set[str]) -> dict[str, int]:
+    """Return which worker already holds each of ``kpjs``, a chunk of the file per query."""
+    wanted = sorted(kpjs)
+    owners: dict[str, int] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        owners.update((kpj, worker_id) for worker_id, kpj in db.session.execute(
+            sa.select(Worker.id, Worker.kpj).where(Worker.kpj.in_(wanted[start:start + _CHUNK]))))
+    return owners
+
+
 def acknowledge_batch(batch: RemittanceBatch, data: bytes | str, *, user: User | None,
                       skip_invalid: bool = False) -> AckReport:
     """Apply BPJS's answers for a batch; with a bad row, apply nothing unless ``skip_invalid``."""
@@ -273,11 +279,9 @@ def acknowledge_batch(batch: RemittanceBatch, data: bytes | str, *, user: User |
     rejected = [row for row in checked if not row.accepted]
     for start in range(0, len(accepted), _CHUNK):
         chunk = accepted[start:start + _CHUNK]
-        report.months_accepted += db.session.execute(
-            sa.update(CoverageMonth)
-            .where(CoverageMonth.batch_id == batch.id, CoverageMonth.state == CoverageState.remitted,
-                   CoverageMonth.worker_id.in_([row.worker_id for row in chunk]))
-            .values(state=CoverageState.accepted).execution_options(synchronize_session=False)).rowcount
+        report.months_accepted += tallies.move_months(
+            (CoverageMonth.batch_id == batch.id, CoverageMonth.state == CoverageState.remitted,
+             CoverageMonth.worker_id.in_([row.worker_id for row in chunk])), CoverageState.accepted)
     if accepted:
         db.session.execute(sa.update(Worker), [{"id": row.worker_id, "kpj": row.kpj} for row in accepted])
     returned: dict[Designation, int] = defaultdict(int)
@@ -289,9 +293,7 @@ def acknowledge_batch(batch: RemittanceBatch, data: bytes | str, *, user: User |
                 sa.select(CoverageMonth.designation, sa.func.sum(CoverageMonth.premium_idr))
                 .where(*conditions).group_by(CoverageMonth.designation)):
             returned[designation] += int(total)
-        report.months_rejected += db.session.execute(
-            sa.update(CoverageMonth).where(*conditions)
-            .values(state=CoverageState.rejected).execution_options(synchronize_session=False)).rowcount
+        report.months_rejected += tallies.move_months(conditions, CoverageState.rejected)
     if rejected:
         db.session.execute(sa.update(Worker),
                            [{"id": row.worker_id, "flag_reason": row.reason[:300]} for row in rejected])

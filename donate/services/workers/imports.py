@@ -8,11 +8,14 @@ import secrets
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext
+from flask import current_app
+from flask_babel import force_locale, lazy_gettext
 
+from ... import jobs
 from ...crypto import vault
 from ...extensions import db
 from ...models import (
+    BackgroundJob,
     Campaign,
     RejectedRowsFile,
     User,
@@ -22,8 +25,10 @@ from ...models.base import utcnow
 from ..access import audit
 from ..csvfiles import write_csv
 from ..errors import DomainError
-from .registry import WorkerInvalid, check_worker, worker_row
+from .registry import WorkerInvalid, check_worker, insert_worker_rows, worker_row
 
+#: Rejected rows a finished upload's page lists (the download has them all).
+REJECTED_SHOWN = 200
 #: The columns of the worker CSV (DESIGN "Worker CSV").
 COLUMNS = ("nik", "full_name", "birth_date", "sex", "phone", "occupation", "regency_code",
            "monthly_income_idr", "mustahik", "consent")
@@ -197,17 +202,15 @@ def import_workers(campaign: Campaign, data, *, verified: bool = True, skip_inva
 
     kept_lines = {line for h, line in first_line_of.items() if h not in registered}
     now = utcnow()
-    table = Worker.__table__
     chunk = []
     for line, raw in iter_rows(source()):
         if line not in kept_lines:
             continue
         chunk.append(worker_row(campaign, check_worker(raw), verified=verified, now=now))
         if len(chunk) == _CHUNK:
-            db.session.execute(table.insert(), chunk)
+            insert_worker_rows(campaign, chunk)
             chunk = []
-    if chunk:
-        db.session.execute(table.insert(), chunk)
+    insert_worker_rows(campaign, chunk)
     report.imported = len(kept_lines)
     return report
 
@@ -240,6 +243,40 @@ class UploadResult:
     rejected_token: str | None = None
     imported: bool = False
     errors: list[str] = field(default_factory=list)
+
+
+def start_upload(campaign: Campaign, data: bytes, *, user: User, verified: bool,
+                 skip_invalid: bool) -> BackgroundJob:
+    """Queue a browser upload as a background job; an unreadable file is refused at once."""
+    rows = read_rows(data)
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    return jobs.start_job("import_workers", campaign_id=campaign.id, user_id=user.id, total=2 * len(rows),
+                          params={"verified": verified, "skip_invalid": skip_invalid},
+                          payload=vault().encrypt(text))
+
+
+@jobs.job("import_workers")
+def run_upload(job: BackgroundJob, progress) -> dict:
+    """Import an uploaded file (the job's encrypted payload), then forget the file."""
+    campaign = db.session.get(Campaign, job.campaign_id)
+    user = db.session.get(User, job.user_id)
+    result = upload_workers(campaign, vault().decrypt(job.payload), user=user, verified=job.params["verified"],
+                            skip_invalid=job.params["skip_invalid"])
+    job.payload = None  # the NIKs of the file are not kept beyond the import
+    report = result.report
+    return {"rows": report.rows, "imported": report.imported, "applied": result.imported,
+            "rejected_count": len(report.rejected), "rejected_token": result.rejected_token,
+            "rejected": [{"line": r.line, "reason": _in_each_language(r.reason)}
+                         for r in report.rejected[:REJECTED_SHOWN]]}
+
+
+def _in_each_language(reason) -> dict[str, str]:
+    """Return a rejection's reason in every language of the site, for a page read later in any of them."""
+    texts = {}
+    for language in current_app.config["LANGUAGES"]:
+        with force_locale(language):
+            texts[language] = str(reason)
+    return texts
 
 
 def upload_workers(campaign: Campaign, data, *, user: User, verified: bool,

@@ -30,8 +30,10 @@ from ...models import (
 )
 from ...models.base import utcnow
 from ...regions import regency, regency_name
+from .. import tallies
 from ..access import audit
 from ..errors import DomainError, FieldError, Rupiah
+from ..locks import lock_campaign
 
 #: Declared income assumed when none is given: the lowest BPU bracket.
 DEFAULT_INCOME_IDR = 1_000_000
@@ -206,7 +208,18 @@ def worker_row(campaign: Campaign, details: WorkerDetails, *, verified: bool,
         "display_name": display_name(details.full_name, details.occupation, details.regency_code),
         "lock_version": 0,
         "registered_at": now,
+        "live_months": 0,
     }
+
+
+def insert_worker_rows(campaign: Campaign, rows: list[dict]) -> None:
+    """Insert ``worker_row`` rows in one statement and count them in the campaign's figures."""
+    if not rows:
+        return
+    table = Worker.__table__
+    lock_campaign(campaign.id)
+    db.session.execute(table.insert(), rows)
+    tallies.count_new_workers(table.c.nik_hash.in_([row["nik_hash"] for row in rows]))
 
 
 def register_worker(campaign: Campaign, details: WorkerDetails, *, verified: bool = False) -> Worker:

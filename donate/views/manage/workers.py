@@ -128,20 +128,19 @@ def upload_workers(slug):
     """Upload a worker CSV: every bad row reported with its line; nothing imported unless asked to skip them."""
     campaign = campaign_for(slug, REGISTER)
     form = UploadForm()
-    result = None
     file_error = None
     if form.validate_on_submit():
         try:
-            # The upload's own (spooled) file, read row by row: never the whole file in memory.
-            result = imports.upload_workers(campaign, form.file.data.stream, user=current_user,
-                                          verified=not form.pending.data, skip_invalid=form.skip_invalid.data)
+            job = imports.start_upload(campaign, form.file.data.read(), user=current_user,
+                                       verified=not form.pending.data, skip_invalid=form.skip_invalid.data)
         except ImportFileInvalid as exc:
             db.session.rollback()
             file_error = str(exc)
         else:
-            # Nothing was imported when rows were bad and not skipped; the rejected rows are kept either way.
+            # The rows are checked and imported off the request; the job's page shows how far it got.
             db.session.commit()
-    return render_template("manage/upload.html", campaign=campaign, form=form, result=result,
+            return redirect(url_for("manage.job", slug=campaign.slug, job_token=job.token))
+    return render_template("manage/upload.html", campaign=campaign, form=form,
                            file_error=file_error), 400 if file_error else 200
 
 

@@ -184,3 +184,23 @@ def test_a_cleared_rejection_lets_the_worker_be_funded_again(funded, make):
     runs = allocate_pool(campaign)
     assert [(r.kind.value, r.workers) for r in runs] == [("new", 1)]
     assert ledger.check_ledger() == []
+
+
+def _answer_queries(app, make, count_queries, workers: int) -> int:
+    """Return the statements ``acknowledge_batch`` runs to accept ``workers`` workers."""
+    campaign = make.campaign(slug=f"ack-{workers}")
+    funded_workers = make.workers(campaign, workers)
+    make.paid_gift(campaign, workers * TERM_COST, designation=Designation.infak)
+    allocate_pool(campaign)
+    batch = create_batch(campaign, *period(), user=None)
+    record_transfer(batch, "TRF-1", transferred_on=dt.date.today(), user=None)
+    rows = [(worker_nik(w), f"{workers:02d}{i:09d}", "diterima", "") for i, w in enumerate(funded_workers)]
+    with count_queries() as counted:
+        report = acknowledge_batch(batch, ack(rows), user=None)
+    assert report.months_accepted == 6 * workers and not report.errors, (report.months_accepted, report.errors[:3])
+    return counted.count
+
+
+def test_an_acknowledgement_costs_the_same_queries_for_more_rows(app, make, count_queries):
+    assert _answer_queries(app, make, count_queries, 3) == _answer_queries(app, make, count_queries, 30)
+    assert ledger.check_ledger() == []

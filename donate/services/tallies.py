@@ -1,0 +1,368 @@
+"""Keep the campaign figures (``models.figures``) equal to what they count, in the same transaction.
+
+Whoever changes what a figure counts calls the function here that adds the
+change to it, under the campaign lock: ``post_entry`` for money by funder
+and donors, the allocation for new coverage months, remittance for months
+changing state, imports for new workers. Coverage months and workers added,
+changed or deleted through the ORM session (a sponsorship, a refund that
+releases months, a worker typed in) are counted by the session hook at the
+bottom, so no caller can forget them. ``check_figures`` recomputes every
+figure from scratch and names each difference; ``rebuild_figures`` recomputes
+them all (after a bulk load or a repair).
+"""
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import (
+    LIVE_STATES,
+    Account,
+    AccountBalance,
+    CampaignDonor,
+    CoverageMonth,
+    CoverageState,
+    CoverageTally,
+    Donation,
+    DonorCount,
+    FunderTally,
+    Journal,
+    Payment,
+    Posting,
+    Worker,
+    WorkerTally,
+)
+from .locks import lock_campaign, upsert
+
+W = Worker.__table__
+C = CoverageMonth.__table__
+LIVE = [s.value for s in LIVE_STATES]
+_CHUNK = 500
+#: Accounts whose postings are counted per funder (money in and money given back).
+FUNDER_ACCOUNTS = (Account.received, Account.refunded)
+
+
+def _add(model, rows: list[dict], *counters: str) -> None:
+    """Add ``rows``' counters to ``model``'s rows with the same key, creating those missing."""
+    rows = [row for row in rows if any(row[c] for c in counters)]
+    if not rows:
+        return
+    table = model.__table__
+    for start in range(0, len(rows), _CHUNK):
+        statement = upsert(table).values(rows[start:start + _CHUNK])
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=list(table.primary_key.columns),
+            set_={c: table.c[c] + statement.excluded[c] for c in counters}))
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def _worker_rows(ids, sign: int) -> list[dict]:
+    """Return the tally rows the workers ``ids`` (a select or a list) stand for now, times ``sign``."""
+    return [{"campaign_id": c, "regency_code": r, "live_months": m, "workers": sign * n}
+            for c, r, m, n in db.session.execute(
+                sa.select(W.c.campaign_id, W.c.regency_code, W.c.live_months, sa.func.count())
+                .where(W.c.id.in_(ids)).group_by(W.c.campaign_id, W.c.regency_code, W.c.live_months))]
+
+
+def count_new_workers(condition) -> None:
+    """Count workers just inserted (``condition`` selects them) as registered with nothing funded."""
+    _add(WorkerTally, _worker_rows(sa.select(W.c.id).where(condition), 1), "workers")
+
+
+def recount_workers(ids) -> None:
+    """Bring the workers' live months up to date with their coverage, and the tallies with them.
+
+    ``ids`` is a select of worker ids or a list; the caller holds the campaign lock.
+    """
+    chunks = [ids] if not isinstance(ids, (list, tuple, set)) else \
+        [list(ids)[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+    live = sa.and_(C.c.worker_id == W.c.id, C.c.state.in_(LIVE))
+    for chunk in chunks:
+        before = _worker_rows(chunk, -1)
+        db.session.execute(
+            sa.update(W).where(W.c.id.in_(chunk)).values(
+                live_months=sa.select(sa.func.count()).where(live).scalar_subquery(),
+                last_live_month=sa.select(sa.func.max(C.c.month)).where(live).scalar_subquery())
+            .execution_options(synchronize_session=False))
+        after = _worker_rows(chunk, 1)
+        merged: dict[tuple, int] = defaultdict(int)
+        for row in before + after:
+            merged[(row["campaign_id"], row["regency_code"], row["live_months"])] += row["workers"]
+        _add(WorkerTally, [{"campaign_id": c, "regency_code": r, "live_months": m, "workers": n}
+                           for (c, r, m), n in merged.items()], "workers")
+
+
+# --------------------------------------------------------------------------- coverage months
+
+
+def _month_groups(conditions) -> list[tuple]:
+    """Return (campaign, month, state, designation, months, premium) of the live months matching."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(C.c.campaign_id, C.c.month, C.c.state, C.c.designation, sa.func.count(),
+                  sa.func.sum(C.c.premium_idr))
+        .where(*conditions, C.c.state.in_(LIVE))
+        .group_by(C.c.campaign_id, C.c.month, C.c.state, C.c.designation))]
+
+
+def _add_months(groups: Iterable[tuple], sign: int, state=None) -> None:
+    """Add grouped coverage months to the tallies (``state`` overrides the groups' own)."""
+    _add(CoverageTally, [
+        {"campaign_id": c, "month": m, "state": CoverageState(state or s), "designation": d,
+         "months": sign * n, "premium_idr": sign * int(p)}
+        for c, m, s, d, n, p in groups], "months", "premium_idr")
+
+
+def count_new_months(allocation_id: int) -> None:
+    """Count the coverage months one allocation run inserted, and recount their workers."""
+    _add_months(_month_groups([C.c.allocation_id == allocation_id]), 1)
+    recount_workers(sa.select(C.c.worker_id).where(C.c.allocation_id == allocation_id))
+
+
+def move_months(conditions, state: CoverageState, **values) -> int:
+    """Set the state (and ``values``) of the coverage months matching ``conditions``; keep the tallies.
+
+    Returns how many months changed. Workers whose months leave the live
+    states are recounted.
+    """
+    groups = _month_groups(conditions)
+    leaving = state.value not in LIVE
+    workers = list(db.session.scalars(sa.select(C.c.worker_id).where(*conditions).distinct())) if leaving else []
+    changed = db.session.execute(
+        sa.update(C).where(*conditions).values(state=state, **values)
+        .execution_options(synchronize_session=False)).rowcount
+    _add_months(groups, -1)
+    if not leaving:
+        _add_months(groups, 1, state=state)
+    if workers:
+        recount_workers(workers)
+    return changed
+
+
+# --------------------------------------------------------------------------- money
+
+
+def donor_key(donation: Donation) -> str:
+    """Return the hashed key that tells one donor from another (email, else funder, else the gift)."""
+    key = donation.donor_email or donation.funder or f"donation:{donation.id}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def count_postings(journal: Journal, lines: list[tuple[Account, object, int]]) -> None:
+    """Count a payment's postings for its funder, and its donor when money came in."""
+    if journal.payment_id is None:
+        return
+    donation = db.session.scalar(sa.select(Donation).join(Payment, Payment.donation_id == Donation.id)
+                                 .where(Payment.id == journal.payment_id))
+    funder = donation.funder or ""
+    _add(FunderTally, [
+        {"campaign_id": journal.campaign_id, "funder": funder, "account": account, "designation": designation,
+         "amount_idr": amount, "postings": 1}
+        for account, designation, amount in lines if account in FUNDER_ACCOUNTS], "amount_idr", "postings")
+    if any(account == Account.received for account, _, _ in lines):
+        _count_donor(journal.campaign_id, donor_key(donation))
+
+
+def _count_donor(campaign_id: int, key: str) -> None:
+    """Count a donor once per campaign."""
+    table = CampaignDonor.__table__
+    new = db.session.execute(upsert(table).values(campaign_id=campaign_id, donor_key=key)
+                             .on_conflict_do_nothing().returning(table.c.donor_key)).first()
+    if new is not None:
+        _add(DonorCount, [{"campaign_id": campaign_id, "donors": 1}], "donors")
+
+
+def rename_donor(campaign_ids: Iterable[int], old: Donation, new_key_source: str) -> None:
+    """Re-key a donor whose email is replaced (an erased account), so the count stays what it was."""
+    old_key = donor_key(old)
+    new_key = hashlib.sha256(new_key_source.encode()).hexdigest()
+    for campaign_id in set(campaign_ids):
+        lock_campaign(campaign_id)
+        removed = db.session.execute(sa.delete(CampaignDonor).where(
+            CampaignDonor.campaign_id == campaign_id, CampaignDonor.donor_key == old_key)).rowcount
+        if removed:
+            _add(DonorCount, [{"campaign_id": campaign_id, "donors": -1}], "donors")
+            _count_donor(campaign_id, new_key)
+
+
+# --------------------------------------------------------------------------- the session hook
+
+
+@sa.event.listens_for(sa.orm.Session, "after_flush")
+def _count_orm_changes(session, flush_context) -> None:
+    """Count coverage months and workers the ORM just inserted, changed or deleted."""
+    months: list[tuple] = []
+    workers: set[int] = set()
+    for obj in session.new:
+        if isinstance(obj, CoverageMonth):
+            months.append((obj.campaign_id, obj.month, obj.state or CoverageState.funded, obj.designation, 1,
+                           obj.premium_idr, 1))
+            workers.add(obj.worker_id)
+        elif isinstance(obj, Worker):
+            _add(WorkerTally, [{"campaign_id": obj.campaign_id, "regency_code": obj.regency_code,
+                                "live_months": obj.live_months or 0, "workers": 1}], "workers")
+    for obj in session.deleted:
+        if isinstance(obj, CoverageMonth):
+            months.append((obj.campaign_id, obj.month, obj.state, obj.designation, 1, obj.premium_idr, -1))
+            workers.add(obj.worker_id)
+    for obj in session.dirty:
+        if isinstance(obj, CoverageMonth):
+            history = sa.inspect(obj).attrs.state.history
+            if history.deleted and history.added:
+                months.append((obj.campaign_id, obj.month, history.deleted[0], obj.designation, 1,
+                               obj.premium_idr, -1))
+                months.append((obj.campaign_id, obj.month, history.added[0], obj.designation, 1,
+                               obj.premium_idr, 1))
+                workers.add(obj.worker_id)
+    live = [row for row in months if CoverageState(row[2]) in LIVE_STATES]
+    for sign in (1, -1):
+        _add_months([row[:6] for row in live if row[6] == sign], sign)
+    if workers:
+        recount_workers(sorted(workers))
+        session.info.setdefault("recounted_workers", set()).update(workers)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_flush_postexec")
+def _expire_recounted(session, flush_context) -> None:
+    """Reload the live months of workers recounted by SQL behind the identity map's back."""
+    recounted = session.info.pop("recounted_workers", None)
+    if recounted:
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Worker) and obj.id in recounted:
+                session.expire(obj, ["live_months", "last_live_month"])
+
+
+# --------------------------------------------------------------------------- from scratch
+
+
+def _live_per_worker():
+    """Subquery of (worker_id, live months, last live month) recomputed from the coverage months."""
+    return (sa.select(C.c.worker_id, sa.func.count().label("live"), sa.func.max(C.c.month).label("last"))
+            .where(C.c.state.in_(LIVE)).group_by(C.c.worker_id).subquery("live"))
+
+
+def _recomputed() -> dict[str, dict[tuple, tuple]]:
+    """Return every figure recomputed from workers, coverage months and the ledger, keyed like the tallies."""
+    live = _live_per_worker()
+    count = sa.func.coalesce(live.c.live, 0)
+    figures: dict[str, dict[tuple, tuple]] = {}
+    figures["worker_tallies"] = {
+        (c, r, m): (n,) for c, r, m, n in db.session.execute(
+            sa.select(W.c.campaign_id, W.c.regency_code, count, sa.func.count())
+            .outerjoin(live, live.c.worker_id == W.c.id).group_by(W.c.campaign_id, W.c.regency_code, count))}
+    figures["coverage_tallies"] = {
+        (c, m, CoverageState(s), d): (n, int(p)) for c, m, s, d, n, p in _month_groups([sa.true()])}
+    P, J = Posting.__table__, Journal.__table__
+    funder = sa.func.coalesce(Donation.funder, "")
+    figures["funder_tallies"] = {
+        (c, f, a, d): (int(t), n) for c, f, a, d, t, n in db.session.execute(
+            sa.select(P.c.campaign_id, funder, P.c.account, P.c.designation, sa.func.sum(P.c.amount_idr),
+                      sa.func.count())
+            .join(J, J.c.id == P.c.journal_id).join(Payment, Payment.id == J.c.payment_id)
+            .join(Donation, Donation.id == Payment.donation_id)
+            .where(P.c.account.in_([a.value for a in FUNDER_ACCOUNTS]))
+            .group_by(P.c.campaign_id, funder, P.c.account, P.c.designation))}
+    figures["donor_counts"] = {(c,): (len(keys),) for c, keys in _donor_keys().items()}
+    return figures
+
+
+def _donor_keys() -> dict[int, set[str]]:
+    """Return each campaign's hashed donor keys, from the gifts whose money was received."""
+    P, J = Posting.__table__, Journal.__table__
+    rows = db.session.execute(
+        sa.select(Donation).where(Donation.id.in_(
+            sa.select(Payment.donation_id).join(J, J.c.payment_id == Payment.id)
+            .join(P, P.c.journal_id == J.c.id).where(P.c.account == Account.received.value)))
+        .execution_options(yield_per=5000)).scalars()
+    keys: dict[int, set[str]] = defaultdict(set)
+    for donation in rows:
+        keys[donation.campaign_id].add(donor_key(donation))
+    return keys
+
+
+def _kept() -> dict[str, dict[tuple, tuple]]:
+    """Return every figure as the tallies hold it (rows at zero left out)."""
+    figures: dict[str, dict[tuple, tuple]] = {}
+    for name, model, key, values in (
+            ("worker_tallies", WorkerTally, ("campaign_id", "regency_code", "live_months"), ("workers",)),
+            ("coverage_tallies", CoverageTally, ("campaign_id", "month", "state", "designation"),
+             ("months", "premium_idr")),
+            ("funder_tallies", FunderTally, ("campaign_id", "funder", "account", "designation"),
+             ("amount_idr", "postings")),
+            ("donor_counts", DonorCount, ("campaign_id",), ("donors",))):
+        table = model.__table__
+        figures[name] = {tuple(row[:len(key)]): tuple(int(v) for v in row[len(key):])
+                         for row in db.session.execute(sa.select(*(table.c[k] for k in key + values)))
+                         if any(row[len(key):])}
+    return figures
+
+
+def check_figures() -> list[str]:
+    """Return each maintained figure that differs from its recomputation, as a sentence."""
+    problems = []
+    fresh, kept = _recomputed(), _kept()
+    for name in fresh:
+        want = {k: v for k, v in fresh[name].items() if any(v)}
+        for key in sorted(set(want) | set(kept[name]), key=str):
+            if want.get(key) != kept[name].get(key):
+                problems.append(f"{name} {_show(key)}: kept {_show(kept[name].get(key))} "
+                                f"but recomputed {_show(want.get(key))}")
+    live = _live_per_worker()
+    stale = db.session.execute(
+        sa.select(W.c.id, W.c.live_months, W.c.last_live_month, live.c.live, live.c.last)
+        .outerjoin(live, live.c.worker_id == W.c.id)
+        .where(sa.or_(W.c.live_months != sa.func.coalesce(live.c.live, 0),
+                      sa.func.coalesce(W.c.last_live_month, -1) != sa.func.coalesce(live.c.last, -1)))
+        .limit(20)).all()
+    for worker_id, months, last, real_months, real_last in stale:
+        problems.append(f"worker {worker_id}: live months kept as {months} (last {last}) "
+                        f"but its coverage has {real_months or 0} (last {real_last})")
+    donors = dict(db.session.execute(sa.select(CampaignDonor.campaign_id, sa.func.count())
+                                     .group_by(CampaignDonor.campaign_id)).all())
+    for (campaign_id,), (count,) in kept["donor_counts"].items():
+        if donors.get(campaign_id, 0) != count:
+            problems.append(f"donor_counts ({campaign_id}): {count} but {donors.get(campaign_id, 0)} donor keys")
+    return problems
+
+
+def _show(value) -> str:
+    """Render a key or figure tuple for a message (enums by their value)."""
+    if value is None:
+        return "nothing"
+    return "(" + ", ".join(str(getattr(v, "value", v)) for v in value) + ")"
+
+
+def rebuild_figures() -> None:
+    """Recompute every figure, account balances too, from scratch (after a bulk load or a repair).
+
+    The caller commits.
+    """
+    live = sa.and_(C.c.worker_id == W.c.id, C.c.state.in_(LIVE))
+    db.session.execute(sa.update(W).values(
+        live_months=sa.select(sa.func.count()).where(live).scalar_subquery(),
+        last_live_month=sa.select(sa.func.max(C.c.month)).where(live).scalar_subquery())
+        .execution_options(synchronize_session=False))
+    for model in (WorkerTally, CoverageTally, FunderTally, CampaignDonor, DonorCount, AccountBalance):
+        db.session.execute(sa.delete(model))
+    P = Posting.__table__
+    db.session.execute(sa.insert(AccountBalance.__table__).from_select(
+        ["campaign_id", "account", "designation", "balance_idr"],
+        sa.select(P.c.campaign_id, P.c.account, P.c.designation, sa.func.sum(P.c.amount_idr))
+        .group_by(P.c.campaign_id, P.c.account, P.c.designation)))
+    fresh = _recomputed()
+    columns = {"worker_tallies": (WorkerTally, ("campaign_id", "regency_code", "live_months"), ("workers",)),
+               "coverage_tallies": (CoverageTally, ("campaign_id", "month", "state", "designation"),
+                                    ("months", "premium_idr")),
+               "funder_tallies": (FunderTally, ("campaign_id", "funder", "account", "designation"),
+                                  ("amount_idr", "postings")),
+               "donor_counts": (DonorCount, ("campaign_id",), ("donors",))}
+    for name, (model, key, values) in columns.items():
+        _add(model, [dict(zip(key + values, k + v)) for k, v in fresh[name].items()], *values)
+    donors = [{"campaign_id": c, "donor_key": k} for c, keys in _donor_keys().items() for k in keys]
+    for start in range(0, len(donors), 5000):
+        db.session.execute(sa.insert(CampaignDonor.__table__), donors[start:start + 5000])
+    db.session.expire_all()
