@@ -35,12 +35,14 @@ def campaign_progress(campaign: Campaign, *, today: dt.date) -> dict:
     for code, months, count in per_region:
         if months >= campaign.term_months:
             regional[code] = regional.get(code, 0) + count
-    workers_protected = db.session.scalar(
+    # Two one-row figures in one round trip.
+    workers_protected, donors = db.session.execute(sa.select(
         sa.select(sa.func.coalesce(sa.func.sum(CoverageTally.months), 0)).where(
             CoverageTally.campaign_id == campaign.id, CoverageTally.month == month,
-            CoverageTally.state == CoverageState.accepted))
+            CoverageTally.state == CoverageState.accepted).scalar_subquery(),
+        sa.select(DonorCount.donors).where(DonorCount.campaign_id == campaign.id).scalar_subquery())).one()
+    donors = donors or 0
     books = ledger.balances(campaign.id)
-    donors = db.session.scalar(sa.select(DonorCount.donors).where(DonorCount.campaign_id == campaign.id)) or 0
     return {
         "slug": campaign.slug,
         "name": campaign.name,

@@ -1,6 +1,7 @@
 """Look up the premium rate in force for a month."""
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from flask_babel import lazy_gettext
 
 from ...extensions import db
@@ -13,12 +14,19 @@ class NoRateInForce(DomainError):
     """No premium rate schedule row covers the month asked for."""
 
 
+def _schedule() -> list[PremiumRate]:
+    """Return the whole rate schedule (a handful of rows), read once per request."""
+    if has_request_context() and "premium_schedule" in g:
+        return g.premium_schedule
+    schedule = db.session.scalars(sa.select(PremiumRate).order_by(PremiumRate.effective_from)).all()
+    if has_request_context():
+        g.premium_schedule = schedule
+    return schedule
+
+
 def rates_for_months(first: int, last: int) -> dict[int, PremiumRate]:
     """Return the rate in force for each month from ``first`` to ``last`` inclusive."""
-    schedule = db.session.scalars(
-        sa.select(PremiumRate).where(PremiumRate.effective_from <= month_start(last))
-        .order_by(PremiumRate.effective_from)
-    ).all()
+    schedule = [rate for rate in _schedule() if rate.effective_from <= month_start(last)]
     result: dict[int, PremiumRate] = {}
     for month in range(first, last + 1):
         in_force = [rate for rate in schedule if rate.effective_from <= month_start(month)]
