@@ -63,7 +63,7 @@ def test_manage_donor_pages_and_import_report_are_in_indonesian(app, client, mak
     csv = make.worker_csv([again, again, bad_date, row])
     keep("import report", client.post("/manage/campaigns/riau/workers/upload",
                                       data={"file": (io.BytesIO(csv), "register.csv")},
-                                      content_type="multipart/form-data"))
+                                      content_type="multipart/form-data", follow_redirects=True))
     report = pages["import report"]
     assert "NIK: sama dengan baris 2" in report and "NIK: sudah terdaftar" in report
     assert "tanggal lahir: tidak sesuai dengan tanggal lahir di dalam NIK" in report

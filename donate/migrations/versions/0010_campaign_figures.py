@@ -27,6 +27,7 @@ def upgrade():
                                                      'consent_at', 'flag_reason'], unique=False)
         batch_op.create_index('ix_workers_queue', ['campaign_id', 'verification', 'last_live_month', 'priority',
                                                    'registered_at'], unique=False)
+    op.create_index('ix_payments_paid_at', 'payments', ['paid_at'], unique=False)
     # Not in a batch: SQLite must not rebuild the journal, whose triggers keep it append-only.
     op.create_index('ix_journals_campaign_created', 'journals', ['campaign_id', 'created_at'], unique=False)
     with op.batch_alter_table('workers', schema=None) as batch_op:
@@ -116,6 +117,7 @@ def downgrade():
     for table in ('donor_counts', 'campaign_donors', 'funder_tallies', 'coverage_tallies', 'worker_tallies'):
         op.drop_table(table)
     op.drop_index('ix_journals_campaign_created', table_name='journals')
+    op.drop_index('ix_payments_paid_at', table_name='payments')
     with op.batch_alter_table('workers', schema=None) as batch_op:
         batch_op.drop_index('ix_workers_queue')
         batch_op.drop_index('ix_workers_waiting')
