@@ -77,7 +77,8 @@ def test_a_failed_upload_logs_no_names_or_birth_dates(app, client, make, caplog)
     data = make.worker_csv([good, bad]).replace(b"consent\n", b"consent\n", 1)
     with caplog.at_level(logging.DEBUG):
         response = client.post(f"/manage/campaigns/{campaign.slug}/workers/upload",
-                               data={"file": (io.BytesIO(data), "w.csv")}, content_type="multipart/form-data")
+                               data={"file": (io.BytesIO(data), "w.csv")}, content_type="multipart/form-data",
+                               follow_redirects=True)
         broken = client.post(f"/manage/campaigns/{campaign.slug}/workers/upload",
                              data={"file": (io.BytesIO(data.replace(b"Siti", b"Si\x00ti")), "w.csv")},
                              content_type="multipart/form-data")
