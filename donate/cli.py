@@ -6,12 +6,26 @@ import sys
 import click
 import sqlalchemy as sa
 from flask import current_app
+from flask_migrate import upgrade
 from sqlalchemy.exc import IntegrityError
 
+from . import clock
+from .demo import DEMO_SLUG, load_demo
 from .extensions import db
 from .formatting import rupiah
+from .maintenance import tick
 from .models import Campaign, CampaignStatus, Designation, Role
 from .services import ledger
+from .services.access.accounts import AccountRefused
+from .services.access.accounts import create_user as create
+from .services.access.staff import AccessDenied, assign_staff
+from .services.coverage.allocation import allocate_pool
+from .services.money.donations import DonationRefused, record_funding
+from .services.workers.imports import (
+    ImportFileInvalid,
+    import_workers,
+    write_rejected,
+)
 
 
 def _campaign(slug: str) -> Campaign:
@@ -28,8 +42,6 @@ def _count(number: int, noun: str) -> str:
 
 def _upgrade() -> None:
     """Bring the schema to the newest migration."""
-    from flask_migrate import upgrade
-
     upgrade(directory=current_app.extensions["migrate"].directory)
 
 
@@ -49,10 +61,6 @@ def init_db():
               help="Assign a manager or verifier to this campaign (repeatable).")
 def create_user(email, role, password, name, campaigns):
     """Create a user who can log in."""
-    from .services.access.accounts import AccountRefused
-    from .services.access.accounts import create_user as create
-    from .services.access.staff import AccessDenied, assign_staff
-
     chosen = [_campaign(slug) for slug in campaigns]
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -76,16 +84,11 @@ def create_user(email, role, password, name, campaigns):
 @click.option("--pending", is_flag=True, help="Leave the workers for a verifier instead of taking them as verified.")
 def import_workers_command(slug, file, skip_invalid, rejected_path, pending):
     """Import workers from a CSV register (all or nothing unless --skip-invalid)."""
-    from .services.workers.imports import (
-        ImportFileInvalid,
-        import_workers,
-        write_rejected,
-    )
-
     campaign = _campaign(slug)
     try:
         with open(file, "rb") as fh:
-            report = import_workers(campaign, fh, verified=not pending, skip_invalid=skip_invalid)
+            report = import_workers(campaign, fh, today=clock.today(), verified=not pending,
+                                    skip_invalid=skip_invalid)
     except ImportFileInvalid as exc:
         raise click.ClickException(f"{file}: {exc}") from None
     except IntegrityError:
@@ -118,8 +121,6 @@ def import_workers_command(slug, file, skip_invalid, rejected_path, pending):
 @click.option("--reference", help="Transfer reference; recording the same reference twice counts it once.")
 def record_funding_command(slug, amount_idr, funder, designation, reference):
     """Record an institutional or bank-transfer gift into the campaign's pool."""
-    from .services.money.donations import DonationRefused, record_funding
-
     try:
         donation = record_funding(_campaign(slug), amount_idr, funder=funder,
                                   designation=Designation(designation), reference=reference)
@@ -134,14 +135,12 @@ def record_funding_command(slug, amount_idr, funder, designation, reference):
 @click.argument("slug", required=False)
 def allocate_command(slug):
     """Spend pooled money on renewals and waiting workers (every open campaign if no SLUG)."""
-    from .services.coverage.allocation import allocate_pool
-
     campaigns = [_campaign(slug)] if slug else db.session.scalars(
         sa.select(Campaign).where(Campaign.status == CampaignStatus.open).order_by(Campaign.id)).all()
     failed = []
     for campaign in campaigns:
         try:
-            runs = allocate_pool(campaign)
+            runs = allocate_pool(campaign, today=clock.today(), now=clock.now())
             db.session.commit()
         except Exception as exc:  # noqa: BLE001 - one campaign's failure must not stop the others' allocation
             db.session.rollback()
@@ -199,8 +198,6 @@ def reconcile_command(slug, since):
 @click.command("tick")
 def tick_command():
     """Expire holds and stale payments; report workers whose coverage is lapsing."""
-    from .maintenance import tick
-
     summary = tick()
     db.session.commit()
     for key, value in summary.items():
@@ -211,8 +208,6 @@ def tick_command():
 @click.option("--workers", "count", type=click.IntRange(min=0), default=600, show_default=True)
 def demo_command(count):
     """Create the schema and the GN Lingkaran 2018 demo campaign (if missing), then print a manager login."""
-    from .demo import DEMO_SLUG, load_demo
-
     _upgrade()
     if db.session.scalar(sa.select(Campaign).where(Campaign.slug == DEMO_SLUG)) is not None:
         click.echo(f"Demo campaign {DEMO_SLUG} already exists; nothing to do.")

@@ -20,9 +20,3 @@ def regency_name(code: str) -> str:
     """Return the regency's name for display, or the code itself if unknown."""
     found = regency(code)
     return found[1] if found else code
-
-
-def province_name(code: str) -> str:
-    """Return the province of a 2- or 4-digit code, or the code if unknown."""
-    parts = numdb.get("id/loc").info(code[:2])
-    return parts[0][1].get("name_id", code) if parts and parts[0][1] else code

@@ -306,6 +306,7 @@ def test_tick_expires_a_past_hold(runner, make):
 
 
 def test_one_campaigns_failed_allocation_does_not_stop_the_others(runner, make, monkeypatch):
+    from donate import cli
     from donate.services.coverage import allocation
 
     broken, kalbar = make.campaign("broken"), make.campaign("kalbar")
@@ -320,7 +321,7 @@ def test_one_campaigns_failed_allocation_does_not_stop_the_others(runner, make, 
             raise sa.exc.DataError("UPDATE ...", {}, Exception("bigint out of range"))
         return real(campaign, **kwargs)
 
-    monkeypatch.setattr(allocation, "allocate_pool", allocate_pool)
+    monkeypatch.setattr(cli, "allocate_pool", allocate_pool)  # the command's own reference
     result = invoke(runner, "allocate")
     assert result.exit_code == 1
     assert "broken: allocation failed, nothing was allocated" in result.stderr

@@ -57,7 +57,7 @@ def test_pages_have_no_inline_script_or_style(app, client, make):
         for pattern in INLINE:
             assert not pattern.search(html), (path, pattern.pattern)
     login(client, manager)
-    for path in [f"/status/card/{worker.public_id}", f"/status/cards/{campaign.slug}",
+    for path in [f"/manage/campaigns/{campaign.slug}/workers/{worker.public_id}/card", f"/manage/campaigns/{campaign.slug}/cards",
                  f"/manage/campaigns/{campaign.slug}", f"/manage/campaigns/{campaign.slug}/workers",
                  f"/manage/campaigns/{campaign.slug}/gifts"]:
         response = client.get(path)

@@ -77,9 +77,10 @@ def status():
         return jsonify(error="invalid_request", field=field, message=message), 400
     try:
         if "nik" in data:
-            answer = check_status(nik=data["nik"], full_name=data["full_name"])
+            answer = check_status(nik=data["nik"], full_name=data["full_name"], today=clock.today())
         else:
-            answer = check_status(kpj=data["kpj"], birth_date=dt.date.fromisoformat(data["birth_date"]))
+            answer = check_status(kpj=data["kpj"], birth_date=dt.date.fromisoformat(data["birth_date"]),
+                                  today=clock.today())
     except StatusQueryInvalid:  # well-formed, yet no worker can have it (a NIK with no such region)
         answer = NOT_FOUND
     record_answer(answer)

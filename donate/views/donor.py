@@ -32,7 +32,7 @@ from ..services.money.checkout import (
     refresh_payment,
     renew_sponsorship,
     sponsor_worker,
-    sponsorship_quote,
+    sponsorship_offer,
 )
 from ..services.money.donations import SPONSOR_MONTHS, DonationRefused
 from ..services.money.receipts import payment_from_token, payment_token, receipt_for
@@ -94,12 +94,13 @@ def workers(slug):
     occupation = request.args.get("occupation") or None
     page = request.args.get("page", 1, type=int)
     today, now = clock.today(), clock.now()
-    items, has_next = browse_workers(campaign, today=today, now=now, regency=regency, occupation=occupation,
-                                     page=page, per_page=PER_PAGE)
+    found = browse_workers(campaign, today=today, now=now, regency=regency, occupation=occupation,
+                           page=page, per_page=PER_PAGE)
+    if found.past_end:
+        abort(404)
     regencies, occupations = browse_filters(campaign)
-    return render_template("donor/workers.html", campaign=campaign, workers=items, page=max(page, 1),
-                           waiting=waiting_count(campaign, today=today), today=today,
-                           has_next=has_next, regency=regency, occupation=occupation,
+    return render_template("donor/workers.html", campaign=campaign, workers=found.items, page=found,
+                           waiting=waiting_count(campaign, today=today), today=today, regency=regency, occupation=occupation,
                            regencies=[(code, regency_name(code)) for code in regencies],
                            occupations=occupations, age_band=age_band, regency_name=regency_name)
 
@@ -119,15 +120,14 @@ def sponsor(slug, public_id):
     if hold:
         # Say so before the donor fills anything in; the hold lapses if the other donor does not pay.
         return render_template("donor/held.html", campaign=campaign, worker=worker, hold=hold), 409
-    designations = [d for d in campaign.designations if d != Designation.zakat or worker.is_mustahik]
+    today = clock.today()
+    offer = sponsorship_offer(campaign, worker, today=today)
     form = SponsorForm()
-    form.set_designations(designations)
-    quotes = {m: sponsorship_quote(worker, m)[1] for m in SPONSOR_MONTHS}
-    first_month = sponsorship_quote(worker, 1)[0]
-    choices = [(str(m), _("%(months)s months · %(amount)s", months=m, amount=_rupiah(quotes[m])))
-               for m in SPONSOR_MONTHS]
+    form.set_designations(offer.designations)
+    choices = [(str(m), _("%(months)s months · %(amount)s", months=m, amount=rupiah(price)))
+               for m, price in offer.prices.items()]
     if provider().supports_subscriptions:
-        choices.append(("monthly", _("Every month until I stop · %(amount)s a month", amount=_rupiah(quotes[1]))))
+        choices.append(("monthly", _("Every month until I stop · %(amount)s a month", amount=rupiah(offer.prices[1]))))
     form.months.choices = choices
     if request.method == "GET":
         form.months.data = str(campaign.term_months) if campaign.term_months in SPONSOR_MONTHS else "6"
@@ -136,7 +136,7 @@ def sponsor(slug, public_id):
         months = form.months.data if form.months.data == "monthly" else int(form.months.data)
         try:
             _payment, url = sponsor_worker(campaign, worker, months, Designation(form.designation.data),
-                                             _donor(form), _urls)
+                                           _donor(form), _urls, today=today, now=clock.now())
         except (DonationRefused, WorkerUnavailable) as exc:
             db.session.rollback()
             flash(_refused(exc))
@@ -144,7 +144,7 @@ def sponsor(slug, public_id):
         db.session.commit()
         return redirect(url)
     return render_template("donor/sponsor.html", campaign=campaign, worker=worker, form=form,
-                           first_month=first_month, age_band=age_band(worker, today=clock.today()),
+                           first_month=offer.first_month, age_band=age_band(worker, today=today),
                            regency=regency_name(worker.regency_code))
 
 
@@ -157,7 +157,7 @@ def give(slug):
     form.set_designations(campaign.designations)
     # Preset tiles (owned by the giving page): the amount big, what it buys beneath.
     presets = pool_presets(campaign)
-    form.preset.choices = [(str(amount), _rupiah(amount)) for _w, _m, amount in presets]
+    form.preset.choices = [(str(amount), rupiah(amount)) for _w, _m, amount in presets]
     notes = {str(amount): (w, m) for w, m, amount in presets}
     if request.method == "GET":
         asked = request.args.get("amount", type=int)
@@ -268,7 +268,7 @@ def _no_store(page: str):
 @login_required
 def home():
     """Show the donor's gifts, the workers they protected and until when."""
-    helped = donors.workers_helped(current_user)
+    helped = donors.workers_helped(current_user, today=clock.today())
     gifts = donors.gifts_of(current_user)
     return render_template("donor/home.html", gifts=gifts, pooled=donors.pooled_remainders(gifts), helped=helped,
                            worker_months=sum(h.months_funded for h in helped),
@@ -311,8 +311,4 @@ def cancel_subscription(subscription_id):
     flash(_("Your monthly sponsorship is stopped. The months already paid stay funded."))
     return redirect(url_for("donor.home"))
 
-
-def _rupiah(amount: int) -> str:
-
-    return rupiah(amount)
 

@@ -7,7 +7,7 @@ Not part of the test suite (``norecursedirs`` in pyproject). Run it as::
 Each operation is timed on a fresh, migrated database and compared with a
 baseline on an equally fresh database of the same kind:
 
-* import: ``import_workers(campaign, csv)`` + commit, against a plain
+* import: ``import_workers(campaign, csv, today=clock.today())`` + commit, against a plain
   executemany INSERT of the very same final rows (precomputed as
   ``worker_row`` makes them) into an empty ``workers`` table;
 * allocation: ``allocate_pool(campaign)`` + commit with money for every worker
@@ -239,7 +239,7 @@ def run(kind: str, tmp: Path, data: bytes, workers: int, profile: str | None) ->
         campaign = new_campaign()
         mode = journal_mode()
         with Timer(profile == "import") as t_import:
-            report = import_workers(campaign, data)
+            report = import_workers(campaign, data, today=clock.today())
             db.session.commit()
         assert report.ok and report.imported == workers, (report.imported, report.rejected[:3])
         record_funding(campaign, funding, funder="Benchmark CSR", designation=Designation.csr,
@@ -267,7 +267,7 @@ def run(kind: str, tmp: Path, data: bytes, workers: int, profile: str | None) ->
     with app.app_context():
         campaign = new_campaign()
         now = utcnow()
-        rows = [worker_row(campaign, check_worker(raw), verified=True, now=now) for _, raw in read_rows(data)]
+        rows = [worker_row(campaign, check_worker(raw, today=clock.today()), verified=True, now=now) for _, raw in read_rows(data)]
         with Timer() as t_import_base:
             db.session.execute(Worker.__table__.insert(), rows)
             db.session.commit()

@@ -168,7 +168,7 @@ def build(workers: int, data: bytes) -> dict:
     campaign.regions = [CampaignRegion(code="1402"), CampaignRegion(code="6171")]
     db.session.add(campaign)
     db.session.commit()
-    report = import_workers(campaign, data)
+    report = import_workers(campaign, data, today=dt.date.today())
     db.session.commit()
     assert report.ok and report.imported == workers, report.rejected[:3]
     gifts = round(workers * GIFTS_PER_WORKER)

@@ -93,11 +93,11 @@ def pages(app, world) -> list[tuple[str, str, str]]:
         values = dict(world["values"])
         if "token" in rule.arguments:
             values["token"] = world["tokens"][rule.endpoint]
-        if rule.endpoint == "status.card":
+        if rule.endpoint == "manage.card":
             values["public_id"] = world["card_worker"].public_id
         url = rule.build({k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False)[1]
         role = ROLE_OF.get(rule.endpoint) or ROLE_OF.get(rule.endpoint.split(".")[0], "visitor")
-        if rule.endpoint in ("status.card", "status.cards"):
+        if rule.endpoint in ("manage.card", "manage.cards"):
             role = "admin"
         found.append((rule.endpoint, url, role))
     return found

@@ -5,6 +5,7 @@ import io
 
 import pytest
 
+from donate import clock
 from donate.extensions import db
 from donate.models import Designation, Role
 from donate.months import current_month
@@ -56,7 +57,7 @@ def test_bpjs_batch_export_neutralises_a_partners_formula_names(app, make):
 def test_rejected_rows_csv_neutralises_cells(app, make):
     campaign = make.campaign()
     data = make.worker_csv([make.csv_row(full_name="+cmd|' /c calc'!a0", regency_code="0000")])
-    report = import_workers(campaign, data)
+    report = import_workers(campaign, data, today=clock.today())
     out = io.StringIO()
     write_rejected(report, out)
     (header, row) = cells(out.getvalue())

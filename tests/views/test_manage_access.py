@@ -2,6 +2,7 @@
 
 import pytest
 
+from donate import clock
 from donate.extensions import db, login_manager
 from donate.models import Designation, FlaggedEvent, Role
 from donate.months import current_month
@@ -47,6 +48,11 @@ NEEDS = {
     "manage.cover": "manage",
     "manage.doa": "manage",
     "manage.hide_doa": "manage",
+    "manage.card": "manage",
+    "manage.issue_card": "manage",
+    "manage.revoke_card": "manage",
+    "manage.cards": "manage",
+    "manage.issue_cards": "manage",
 }
 ROLES = ("anonymous", "donor", "verifier", "other_manager", "manager", "admin")
 ALLOWED = {
@@ -76,12 +82,12 @@ def world(app, make):
         "admin": user("admin@example.org", Role.admin),
     }
     upload = upload_workers(campaign, make.worker_csv([make.csv_row(nik="123")]),
-                                  user=people["manager"], verified=True, skip_invalid=False)
+                                  user=people["manager"], verified=True, skip_invalid=False, today=clock.today())
     flag = FlaggedEvent(provider="sandbox", problem="amount", provider_ref="sbx_x", campaign_id=campaign.id,
                         payment_id=gift.payments[0].id, provider_amount="1 idr", held_idr=0)
     db.session.add(flag)
     job = start_upload(campaign, make.worker_csv([make.csv_row()]), user=people["verifier"], verified=False,
-                       skip_invalid=False)
+                       skip_invalid=False, today=clock.today())
     db.session.commit()
     values = {"job_token": job.token, "slug": campaign.slug, "public_id": workers[0].public_id, "batch_id": batch.id,
               "payment_id": gift.payments[0].id, "token": upload.rejected_token, "name": "regions",

@@ -4,6 +4,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from donate import clock
 from donate.extensions import db
 from donate.models import (
     AuditEvent,
@@ -95,7 +96,7 @@ def test_refund_refused_is_explained(app, client, make):
     make.worker(campaign)
     gift = make.paid_gift(campaign, 6 * 16_800, designation=Designation.infak)
     manager = staff_user("m@example.org", Role.manager, campaign)
-    run_allocation(campaign, user=manager)
+    run_allocation(campaign, user=manager, today=clock.today())
     create_batch(campaign, current_month(), current_month() + 11, user=manager)
     db.session.commit()
     login(client, manager)
@@ -171,7 +172,7 @@ def test_rejected_rows_expire_after_a_week(app, client, make):
     campaign = make.campaign()
     verifier = staff_user("v@example.org", Role.verifier, campaign)
     upload = upload_workers(campaign, make.worker_csv([{**make.csv_row(), "nik": "1"}]), user=verifier,
-                                  verified=True, skip_invalid=False)
+                                  verified=True, skip_invalid=False, today=clock.today())
     db.session.commit()
     login(client, verifier)
     url = f"/manage/campaigns/test-campaign/workers/rejected/{upload.rejected_token}.csv"

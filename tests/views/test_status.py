@@ -312,11 +312,11 @@ def test_manager_prints_issues_and_revokes_cards(client, make, campaign, budi):
     login(client, manager)
 
     registry = client.get(f"/manage/campaigns/riau/workers/{budi.public_id}").get_data(as_text=True)
-    assert f'href="/status/card/{budi.public_id}"' in registry
-    page = client.get(f"/status/card/{budi.public_id}").get_data(as_text=True)
-    assert "<svg" not in page and 'href="/status/cards/riau"' in page
-    assert client.post(f"/status/card/{budi.public_id}/issue").status_code == 302
-    page = client.get(f"/status/card/{budi.public_id}").get_data(as_text=True)
+    assert f'href="/manage/campaigns/riau/workers/{budi.public_id}/card"' in registry
+    page = client.get(f"/manage/campaigns/riau/workers/{budi.public_id}/card").get_data(as_text=True)
+    assert "<svg" not in page and 'href="/manage/campaigns/riau/cards"' in page
+    assert client.post(f"/manage/campaigns/riau/workers/{budi.public_id}/card/issue").status_code == 302
+    page = client.get(f"/manage/campaigns/riau/workers/{budi.public_id}/card").get_data(as_text=True)
     token = current_status_token(budi)
     link = f"http://lindungi.test/status/link/{token}"
     assert "<svg" in page and link in page
@@ -325,32 +325,32 @@ def test_manager_prints_issues_and_revokes_cards(client, make, campaign, budi):
     assert re.search(r' d="([^"]+)"', page).group(1) == expected
     assert "B*** S******" in page and worker_nik(budi) not in page
 
-    assert client.post(f"/status/card/{budi.public_id}/revoke").status_code == 302
+    assert client.post(f"/manage/campaigns/riau/workers/{budi.public_id}/card/revoke").status_code == 302
     assert current_status_token(budi) is None
     revoked = db.session.scalar(sa.select(StatusLink).where(StatusLink.worker_id == budi.id))
     assert revoked.revoked_by_id == manager.id
 
     make.workers(campaign, 2)
     db.session.commit()
-    client.post("/status/cards/riau/issue")
-    sheet = client.get("/status/cards/riau").get_data(as_text=True)
+    client.post("/manage/campaigns/riau/cards/issue")
+    sheet = client.get("/manage/campaigns/riau/cards").get_data(as_text=True)
     assert sheet.count("<svg") == 3
 
 
 @pytest.mark.parametrize("role", [Role.donor, Role.verifier, Role.manager])
 def test_cards_are_for_the_campaign_managers_only(client, make, campaign, budi, role):
-    assert client.get(f"/status/card/{budi.public_id}").status_code in (302, 401)
+    assert client.get(f"/manage/campaigns/riau/workers/{budi.public_id}/card").status_code in (302, 401)
     other = make.campaign("kalbar")
     user = create_user("someone@example.org", "a long password 1", role=role)
     if role != Role.donor:
         assign_staff(other if role == Role.manager else campaign, user, actor=None)
     db.session.commit()
     login(client, user)
-    assert client.get(f"/status/card/{budi.public_id}").status_code == 403
-    assert client.post(f"/status/card/{budi.public_id}/issue").status_code == 403
-    assert client.post(f"/status/card/{budi.public_id}/revoke").status_code == 403
-    assert client.get("/status/cards/riau").status_code == 403
-    assert client.post("/status/cards/riau/issue").status_code == 403
+    assert client.get(f"/manage/campaigns/riau/workers/{budi.public_id}/card").status_code == 403
+    assert client.post(f"/manage/campaigns/riau/workers/{budi.public_id}/card/issue").status_code == 403
+    assert client.post(f"/manage/campaigns/riau/workers/{budi.public_id}/card/revoke").status_code == 403
+    assert client.get("/manage/campaigns/riau/cards").status_code == 403
+    assert client.post("/manage/campaigns/riau/cards/issue").status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(StatusLink)) == 0
 
 
@@ -374,7 +374,7 @@ def test_issuing_and_revoking_a_card_link_is_audited(client, make):
     with client.session_transaction() as session:
         session["_user_id"] = manager.get_id()
         session["_fresh"] = True
-    assert client.post(f"/status/card/{worker.public_id}/issue").status_code == 302
-    assert client.post(f"/status/card/{worker.public_id}/revoke").status_code == 302
+    assert client.post(f"/manage/campaigns/test-campaign/workers/{worker.public_id}/card/issue").status_code == 302
+    assert client.post(f"/manage/campaigns/test-campaign/workers/{worker.public_id}/card/revoke").status_code == 302
     actions = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["status_link.issue", "status_link.revoke"]

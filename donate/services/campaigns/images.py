@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import lazy_gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..access.audit import record_action
 from ..errors import DomainError
 
 #: Widths kept of each picture: the large one for desktops and link previews, the small one for phones.
@@ -60,8 +61,6 @@ def save_image(data: bytes) -> str:
 
 def set_cover(campaign, data: bytes, *, user) -> str:
     """Store an uploaded cover for ``campaign`` and show it on its page; return the picture's name."""
-    from ..access.audit import record_action
-
     campaign.cover_image = save_image(data)
     record_action("campaign.edit", user=user, campaign=campaign, subject="cover",
                   detail=f"cover picture {campaign.cover_image}")

@@ -16,6 +16,7 @@ from ...models import (
 )
 from ...models.base import utcnow
 from ..access.audit import record_action
+from ..pages import Page, page_of
 
 
 def _token_hash(token: str) -> str:
@@ -73,6 +74,8 @@ class CardSheet:
     cards: list[tuple[Worker, str]]
     with_link: int
     registered: int
+    #: The page of cards shown (its number is never past the last page).
+    page: Page
 
 
 def card_sheet(campaign: Campaign, *, page: int, per_page: int) -> CardSheet:
@@ -80,13 +83,12 @@ def card_sheet(campaign: Campaign, *, page: int, per_page: int) -> CardSheet:
     live = (sa.select(Worker, StatusLink.token_encrypted)
             .join(StatusLink, StatusLink.worker_id == Worker.id)
             .where(Worker.campaign_id == campaign.id, StatusLink.revoked_at.is_(None)))
-    with_link = db.session.scalar(sa.select(sa.func.count()).select_from(live.subquery()))
-    rows = db.session.execute(
-        live.order_by(Worker.registered_at, Worker.id).offset((page - 1) * per_page).limit(per_page)).all()
+    sheet = page_of(live.order_by(Worker.registered_at, Worker.id), page, per_page, scalars=False)
     registered = db.session.scalar(
         sa.select(sa.func.count()).select_from(Worker).where(Worker.campaign_id == campaign.id))
     box = vault()
-    return CardSheet([(worker, box.decrypt(token)) for worker, token in rows], with_link, registered)
+    return CardSheet([(worker, box.decrypt(token)) for worker, token in sheet], sheet.total, registered,
+                     page=sheet)
 
 
 def issue_missing_status_links(campaign: Campaign, *, by: User | None = None, limit: int = 500) -> int:

@@ -169,7 +169,7 @@ def find_worker_by_kpj(kpj: str, birth_date: dt.date) -> Worker | None:
 
 
 def check_status(*, nik: str | None = None, full_name: str | None = None, kpj: str | None = None,
-                 birth_date: dt.date | None = None, today: dt.date | None = None) -> StatusAnswer:
+                 birth_date: dt.date | None = None, today: dt.date) -> StatusAnswer:
     """Answer a status query by NIK and name or by KPJ and birth date."""
     if nik is not None:
         worker = find_worker_by_nik_and_name(nik, full_name or "")
@@ -193,7 +193,7 @@ def _runs(months: list[int], start: int) -> tuple[int, int] | None:
     return first, last
 
 
-def worker_status(worker: Worker, *, today: dt.date | None = None) -> StatusAnswer:
+def worker_status(worker: Worker, *, today: dt.date) -> StatusAnswer:
     """Return the status of a worker already identified."""
     month = current_month(today)
     rows = db.session.execute(

@@ -54,7 +54,7 @@ class AllocationPreview:
         return sum(getattr(r, attr) for r in self.runs if kind is None or r.kind == kind)
 
 
-def preview_allocation(campaign: Campaign, *, today: dt.date | None = None) -> AllocationPreview:
+def preview_allocation(campaign: Campaign, *, today: dt.date) -> AllocationPreview:
     """Run the allocation inside a savepoint, read what it did, and roll it back."""
     pool_before = {d: ledger.balance(campaign.id, Account.pool, d) for d in DESIGNATION_ORDER}
     savepoint = db.session.begin_nested()
@@ -80,7 +80,7 @@ def preview_allocation(campaign: Campaign, *, today: dt.date | None = None) -> A
     return AllocationPreview(previews, dict(sorted(regions.items())), pool_before, pool_after)
 
 
-def run_allocation(campaign: Campaign, *, user: User, today: dt.date | None = None) -> list[Allocation]:
+def run_allocation(campaign: Campaign, *, user: User, today: dt.date) -> list[Allocation]:
     """Allocate the pool and log what was done."""
     runs = allocate_pool(campaign, today=today)
     audit.record_action(

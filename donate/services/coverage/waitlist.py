@@ -22,6 +22,7 @@ from ...models import (
     Worker,
 )
 from ...months import month_index
+from ..pages import Page
 
 #: Months a BPU participant may pay in arrears after protection ends.
 ARREARS_MONTHS = 3
@@ -173,17 +174,17 @@ def browse_count(campaign: Campaign, *, today: dt.date, now: dt.datetime) -> int
 
 def browse_workers(campaign: Campaign, *, today: dt.date, now: dt.datetime, regency: str | None = None,
                    occupation: str | None = None, page: int = 1,
-                   per_page: int = 20) -> tuple[list[Worker], bool]:
-    """Return one page of the workers donors may browse, and whether another page follows.
+                   per_page: int = 20) -> Page:
+    """Return one page of the workers donors may browse.
 
     The waitlist order (priority, then registration) is the index's order, and
     no total is counted, so a page costs the same with 100,000 workers.
     """
-    page = max(page, 1)
     query = browse_query(campaign, today=today, now=now, regency=regency, occupation=occupation)
+    page = max(page, 1)
     start = (page - 1) * per_page
     rows = _in_queue_parts(query, month_index(today), start + per_page + 1)[start:]
-    return rows[:per_page], len(rows) > per_page
+    return Page(rows[:per_page], page, per_page, has_next=len(rows) > per_page)
 
 
 def browse_filters(campaign: Campaign) -> tuple[list[str], list[str]]:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ...extensions import db
 from ...models import Amin, Campaign, Donation, Payment, PaymentState, User
 from ..access.audit import record_action
+from ..pages import page_of
 
 #: Prayers per page on the campaign page.
 PER_PAGE = 10
@@ -43,7 +44,6 @@ def prayers(campaign: Campaign, *, page: int = 1, per_page: int = PER_PAGE, visi
     The query walks the index on (campaign_id, id) and reads ``per_page + 1`` rows, so
     a page costs the same however many gifts the campaign has.
     """
-    page = max(page, 1)
     query = (
         sa.select(Donation, Payment.paid_at)
         .join(Payment, Payment.donation_id == Donation.id)
@@ -51,9 +51,8 @@ def prayers(campaign: Campaign, *, page: int = 1, per_page: int = PER_PAGE, visi
     )
     if not include_hidden:
         query = query.where(Donation.message_hidden_at.is_(None))
-    rows = db.session.execute(
-        query.order_by(Donation.id.desc()).offset((page - 1) * per_page).limit(per_page + 1)).all()
-    rows, has_next = rows[:per_page], len(rows) > per_page
+    found = page_of(query.order_by(Donation.id.desc()), page, per_page, count=False, scalars=False)
+    rows, has_next = found.items, found.has_next
     said = set()
     if visitor_id and rows:
         said = set(db.session.scalars(sa.select(Amin.donation_id).where(

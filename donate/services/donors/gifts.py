@@ -82,7 +82,7 @@ def coverage_state(months: list[tuple[int, CoverageState]], month: int) -> tuple
     return state, first, last, renewable
 
 
-def workers_helped(user, *, today: dt.date | None = None) -> list[HelpedWorker]:
+def workers_helped(user, *, today: dt.date) -> list[HelpedWorker]:
     """Return every worker whose months the user's gifts paid for (three queries, however many workers)."""
     month = current_month(today)
     funded = dict(db.session.execute(

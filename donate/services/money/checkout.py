@@ -70,6 +70,28 @@ def sponsorship_quote(worker: Worker, months: int, *, today: dt.date | None = No
     return start, sum(rates[m].premium(worker.monthly_income_idr) for m in range(start, start + months))
 
 
+@dataclass(frozen=True)
+class SponsorshipOffer:
+    """What a donor may give for one named worker."""
+
+    #: The campaign's designations whose money may fund the worker (zakat only for mustahik).
+    designations: list[Designation]
+    #: The first month a sponsorship would buy.
+    first_month: int
+    #: The price of each term a sponsorship may take, by months.
+    prices: dict[int, int]
+
+
+def sponsorship_offer(campaign: Campaign, worker: Worker, *, today: dt.date) -> SponsorshipOffer:
+    """Return the designations that may fund ``worker`` and the price of each sponsorship term, in one look-up."""
+    start = next_fundable_month(worker.id, current_month(today))
+    rates = rates_for_months(start, start + max(SPONSOR_MONTHS) - 1)
+    premiums = [rates[m].premium(worker.monthly_income_idr) for m in range(start, start + max(SPONSOR_MONTHS))]
+    return SponsorshipOffer(
+        designations=[d for d in campaign.designations if is_fundable(worker, d, campaign)],
+        first_month=start, prices={months: sum(premiums[:months]) for months in SPONSOR_MONTHS})
+
+
 def bulk_quote(workers: int, months: int, *, today: dt.date | None = None) -> int:
     """Return the price of ``workers`` × ``months`` at the base premium (declared income at the minimum)."""
     month = current_month(today)

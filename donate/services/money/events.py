@@ -14,7 +14,13 @@ from flask_babel import lazy_gettext
 
 from ...extensions import db
 from ...labels import label
-from ...models import RECEIVED_STATES, Payment, PaymentState, ProcessedEvent, Subscription
+from ...models import (
+    RECEIVED_STATES,
+    Payment,
+    PaymentState,
+    ProcessedEvent,
+    Subscription,
+)
 from ...models.base import utcnow
 from ...payments import provider
 from ...payments.base import ProviderEvent

@@ -344,7 +344,7 @@ __all__ = ["BatchEmpty", "BatchStateInvalid", "ImportFileInvalid", "acknowledge_
            "create_batch", "export_batch", "record_transfer"]
 
 
-def current_period(today: dt.date | None = None) -> tuple[int, int]:
+def current_period(today: dt.date) -> tuple[int, int]:
     """Return the default remittance period: this month through the next eleven."""
     month = current_month(today)
     return month, month + 11

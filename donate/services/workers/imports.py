@@ -162,7 +162,8 @@ class _Unclosable(io.BufferedIOBase):
         return len(data)
 
 
-def import_workers(campaign: Campaign, data, *, verified: bool = True, skip_invalid: bool = False) -> ImportReport:
+def import_workers(campaign: Campaign, data, *, today: dt.date, verified: bool = True,
+                   skip_invalid: bool = False) -> ImportReport:
     """Check every row and import them; with a bad row, import nothing unless ``skip_invalid``.
 
     ``data`` is bytes, a string or a binary file. The file is read twice, row
@@ -177,7 +178,7 @@ def import_workers(campaign: Campaign, data, *, verified: bool = True, skip_inva
     for line, raw in iter_rows(source()):
         report.rows += 1
         try:
-            details = check_worker(raw)
+            details = check_worker(raw, today=today)
         except WorkerInvalid as exc:
             report.rejected.append(RejectedRow(line, exc, raw))
             continue
@@ -206,7 +207,7 @@ def import_workers(campaign: Campaign, data, *, verified: bool = True, skip_inva
     for line, raw in iter_rows(source()):
         if line not in kept_lines:
             continue
-        chunk.append(worker_row(campaign, check_worker(raw), verified=verified, now=now))
+        chunk.append(worker_row(campaign, check_worker(raw, today=today), verified=verified, now=now))
         if len(chunk) == _CHUNK:
             insert_worker_rows(campaign, chunk)
             chunk = []
@@ -246,12 +247,12 @@ class UploadResult:
 
 
 def start_upload(campaign: Campaign, data: bytes, *, user: User, verified: bool,
-                 skip_invalid: bool) -> BackgroundJob:
+                 skip_invalid: bool, today: dt.date) -> BackgroundJob:
     """Queue a browser upload as a background job; an unreadable file is refused at once."""
     rows = read_rows(data)
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     return jobs.start_job("import_workers", campaign_id=campaign.id, user_id=user.id, total=2 * len(rows),
-                          params={"verified": verified, "skip_invalid": skip_invalid},
+                          params={"verified": verified, "skip_invalid": skip_invalid, "today": today.isoformat()},
                           payload=vault().encrypt(text))
 
 
@@ -261,7 +262,8 @@ def run_upload(job: BackgroundJob, progress) -> dict:
     campaign = db.session.get(Campaign, job.campaign_id)
     user = db.session.get(User, job.user_id)
     result = upload_workers(campaign, vault().decrypt(job.payload), user=user, verified=job.params["verified"],
-                            skip_invalid=job.params["skip_invalid"])
+                            skip_invalid=job.params["skip_invalid"],
+                            today=dt.date.fromisoformat(job.params["today"]))  # the day of the upload
     job.payload = None  # the NIKs of the file are not kept beyond the import
     report = result.report
     return {"rows": report.rows, "imported": report.imported, "applied": result.imported,
@@ -280,9 +282,9 @@ def _in_each_language(reason) -> dict[str, str]:
 
 
 def upload_workers(campaign: Campaign, data, *, user: User, verified: bool,
-                   skip_invalid: bool) -> UploadResult:
+                   skip_invalid: bool, today: dt.date) -> UploadResult:
     """Import a CSV from the browser as the CLI does, keeping rejected rows (encrypted) for download."""
-    report = import_workers(campaign, data, verified=verified, skip_invalid=skip_invalid)
+    report = import_workers(campaign, data, today=today, verified=verified, skip_invalid=skip_invalid)
     result = UploadResult(report=report, imported=not report.rejected or skip_invalid)
     if report.rejected:
         stream = io.StringIO()

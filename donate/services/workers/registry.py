@@ -108,8 +108,8 @@ def validate_nik(nik: str) -> str:
     return nik
 
 
-def check_worker(raw: dict[str, str]) -> WorkerDetails:
-    """Validate raw text fields (as from a CSV row or a form) or raise :class:`WorkerInvalid`."""
+def check_worker(raw: dict[str, str | bool], *, today: dt.date) -> WorkerDetails:
+    """Validate raw fields (text from a CSV row, text and ticked boxes from a form) or raise :class:`WorkerInvalid`."""
     nik = raw.get("nik") or ""
     if not _COMPACT_NIK.fullmatch(nik):
         nik = stdnum_nik.compact(nik)
@@ -135,7 +135,7 @@ def check_worker(raw: dict[str, str]) -> WorkerDetails:
         raise WorkerInvalid("sex", lazy_gettext("does not agree with the NIK (women have 40 added to the birth day)"))
     if (birth_date.day, birth_date.month, birth_date.year % 100) != (day % 40, int(nik[8:10]), int(nik[10:12])):
         raise WorkerInvalid("birth_date", lazy_gettext("does not agree with the birth date inside the NIK"))
-    if birth_date > dt.date.today():
+    if birth_date > today:
         raise WorkerInvalid("birth_date", lazy_gettext("is in the future"))
     phone = _PHONE_NOISE.sub("", raw.get("phone") or "") or None
     if phone is not None and not _PHONE.fullmatch(phone):
@@ -167,8 +167,11 @@ def check_worker(raw: dict[str, str]) -> WorkerDetails:
     )
 
 
-def _yes_no(raw: dict[str, str], field: str) -> bool:
-    value = (raw.get(field) or "").strip().lower()
+def _yes_no(raw: dict[str, str | bool], field: str) -> bool:
+    value = raw.get(field)
+    if isinstance(value, bool):  # a ticked box
+        return value
+    value = (value or "").strip().lower()
     if value in _YES:
         return True
     if value in _NO:
@@ -250,9 +253,10 @@ class WorkerUpdateRefused(DomainError):
     """A change to a worker that breaks a rule (the message says why)."""
 
 
-def register_one(campaign: Campaign, details: WorkerDetails, *, user: User, verified: bool) -> Worker:
-    """Register a worker typed in by staff."""
-    worker = register_worker(campaign, details, verified=verified)
+def register_one(campaign: Campaign, raw: dict[str, str | bool], *, user: User, verified: bool,
+                 today: dt.date) -> Worker:
+    """Check and register a worker typed in by staff, with the same rules as a CSV row."""
+    worker = register_worker(campaign, check_worker(raw, today=today), verified=verified)
     audit.record_action("worker.register", user=user, campaign=campaign, subject=f"worker {worker.public_id}",
                         detail="verified" if verified else "pending verification")
     return worker

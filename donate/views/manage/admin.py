@@ -18,6 +18,7 @@ from ...services.access.staff import (
     unassign_staff,
     visible_campaigns,
 )
+from ...services.pages import page_of
 from . import bp, require_admin
 
 PAGE_SIZE = 100
@@ -41,10 +42,10 @@ def audit_log():
         campaign_id=chosen.id if chosen else None, action=form.action.data or None, user_id=user_id,
         since=form.since.data if not form.since.errors else None,
         until=form.until.data if not form.until.errors else None)
-    page = max(request.args.get("page", 1, type=int), 1)
-    events = db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-    return render_template("manage/audit.html", form=form, events=events[:PAGE_SIZE], page=page,
-                           more=len(events) > PAGE_SIZE)
+    page = page_of(query, request.args.get("page", 1, type=int), PAGE_SIZE, count=False)
+    if page.past_end:
+        abort(404)
+    return render_template("manage/audit.html", form=form, events=page.items, page=page)
 
 
 @bp.get("/users")

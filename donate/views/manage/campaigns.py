@@ -11,12 +11,9 @@ from ...extensions import db
 from ...forms.manage import CampaignForm, StatusForm
 from ...labels import label
 from ...models import CampaignStatus, Designation, Role
-from ...months import month_code, month_end
-from ...regions import regency_name
-from ...services.access import audit
 from ...services.campaigns.books import money_by_designation, money_by_funder
+from ...services.campaigns.exports import UnknownExport, export_table
 from ...services.campaigns.figures import (
-    coverage_over_time,
     lapsing_workers,
     recent_activity,
     region_table,
@@ -34,7 +31,6 @@ from ...services.campaigns.settings import (
     provinces,
     update_campaign,
 )
-from ...services.csvfiles import write_csv
 from ...services.money.settlement import open_flag_count
 from . import MANAGE, bp, campaign_for, csv_download
 from .charts import CHART_TITLES, SIZES, charts
@@ -152,37 +148,13 @@ def _next_statuses(status: CampaignStatus) -> list[CampaignStatus]:
     return sorted(STATUS_TRANSITIONS[status], key=lambda s: list(CampaignStatus).index(s))
 
 
-EXPORTS = ("regions", "funders", "lapsing", "progress")
-
-
 @bp.get("/campaigns/<slug>/export/<name>.csv")
 def export(slug, name):
     """Download one of the dashboard's tables as CSV."""
     campaign = campaign_for(slug, MANAGE)
-    if name not in EXPORTS:
+    try:
+        text = export_table(campaign, name, user=current_user, today=clock.today())
+    except UnknownExport:
         abort(404)
-    today = clock.today()
-    if name == "regions":
-        text = write_csv(
-            ("regency_code", "regency_name", "target_workers", "registered", "waiting", "funded", "protected"),
-            ((r.code, r.name, r.target or "", r.registered, r.waiting, r.funded, r.protected)
-             for r in region_table(campaign, today=today)))
-    elif name == "funders":
-        text = write_csv(
-            ("funder", "designation", "gifts", "received_idr", "refunded_idr", "net_idr", "workers_for_term"),
-            ((f.funder or "individual donors", f.designation.value, f.gifts, f.received_idr, f.refunded_idr,
-              f.net_idr, worker_equivalent(campaign, f.net_idr, today=today)) for f in money_by_funder(campaign)))
-    elif name == "progress":
-        text = write_csv(("month", "workers_funded", "workers_protected"),
-                               ((month_code(m), f, p)
-                                for m, f, p in coverage_over_time(campaign, today=today)))
-    else:
-        lapsing = lapsing_workers(campaign, today=today, limit=None)
-        text = write_csv(
-            ("worker", "display_name", "regency_code", "regency_name", "kpj", "covered_until"),
-            ((w.public_id, w.display_name, w.regency_code, regency_name(w.regency_code), w.kpj or "",
-              month_end(m)) for w, m in lapsing.sample))
-        audit.record_action("dashboard.export", user=current_user, campaign=campaign, subject="lapsing",
-                            detail=f"{lapsing.workers} workers")
-        db.session.commit()
+    db.session.commit()
     return csv_download(text, f"{campaign.slug}-{name}.csv")

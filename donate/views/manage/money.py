@@ -20,6 +20,7 @@ from ...services.coverage.waitlist import waitlist
 from ...services.money.donations import DonationRefused, record_institutional_funding
 from ...services.money.refunds import RefundRefused, RefundUnavailable, request_refund, send_refund
 from ...services.money.settlement import flagged_events, resolve_flag
+from ...services.pages import page_of
 from . import MANAGE, bp, campaign_for
 
 
@@ -52,7 +53,7 @@ def funding(slug):
 def allocation(slug):
     """Preview what allocating the pool would do; show the pool and the waitlist."""
     campaign = campaign_for(slug, MANAGE)
-    preview = preview_allocation(campaign)
+    preview = preview_allocation(campaign, today=clock.today())
     total, head, per_region = waitlist(campaign, today=clock.today())
     return render_template("manage/allocation.html", campaign=campaign, preview=preview, form=AllocateForm(),
                            waiting=total, head=head, waiting_regions=per_region, regency_name=regency_name)
@@ -66,7 +67,7 @@ def allocate(slug):
     if not form.validate_on_submit():
         flash(_("Tick the box to confirm you checked the preview."))
         return redirect(url_for("manage.allocation", slug=campaign.slug))
-    runs = run_allocation(campaign, user=current_user)
+    runs = run_allocation(campaign, user=current_user, today=clock.today())
     db.session.commit()
     flash(_("Allocated: %(workers)s workers, %(months)s months.", workers=sum(r.workers for r in runs),
             months=sum(r.months for r in runs)) if runs else _("Nothing to allocate."))
@@ -81,7 +82,6 @@ def gifts(slug):
     """List the campaign's paid gifts, with refunds and disputes."""
     campaign = campaign_for(slug, MANAGE)
     state = request.args.get("state", "")
-    page = max(request.args.get("page", 1, type=int), 1)
     query = (sa.select(Payment).join(Payment.donation).options(contains_eager(Payment.donation))
              .where(Donation.campaign_id == campaign.id,
                     Payment.state.in_([PaymentState.paid, PaymentState.refunded, PaymentState.disputed])))
@@ -90,10 +90,9 @@ def gifts(slug):
         total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     else:  # every gift whose money came in: kept with each payment, not counted over a million rows
         total = gifts_received(campaign)
-    payments = db.session.scalars(query.order_by(Payment.id.desc())
-                                  .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    return render_template("manage/gifts.html", campaign=campaign, payments=payments, state=state, page=page,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), total=total)
+    page = page_of(query.order_by(Payment.id.desc()), request.args.get("page", 1, type=int), PAGE_SIZE, total=total)
+    return render_template("manage/gifts.html", campaign=campaign, payments=page.items, state=state, page=page,
+                           total=page.total)
 
 
 @bp.route("/campaigns/<slug>/gifts/<int:payment_id>/refund", methods=["GET", "POST"])

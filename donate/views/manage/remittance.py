@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ... import clock
 from ...extensions import db
 from ...forms.manage import AcknowledgementForm, BatchForm, ConfirmForm, TransferForm
 from ...models import RemittanceBatch
@@ -37,7 +38,7 @@ def remittance(slug):
     campaign = campaign_for(slug, MANAGE)
     form = BatchForm()
     if not form.is_submitted():
-        form.first_month.data, form.last_month.data = current_period()
+        form.first_month.data, form.last_month.data = current_period(clock.today())
         form.first_month.data -= 3
     if form.validate_on_submit():
         try:

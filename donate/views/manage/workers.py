@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ... import clock
 from ...extensions import db
 from ...forms.manage import (
     ConfirmForm,
@@ -17,6 +18,7 @@ from ...forms.manage import (
 from ...models import CoverageMonth, Verification, Worker
 from ...regions import regency_name
 from ...services.access.staff import can_manage
+from ...services.pages import page_of
 from ...services.workers import imports, registry
 from ...services.workers.imports import (
     ImportFileInvalid,
@@ -25,7 +27,6 @@ from ...services.workers.imports import (
 from ...services.workers.registry import (
     WorkerInvalid,
     WorkerUpdateRefused,
-    check_worker,
     find_worker_by_nik,
     masked_nik,
     register_one,
@@ -63,15 +64,11 @@ def workers(slug):
     campaign = campaign_for(slug, REGISTER)
     form = WorkerSearchForm(request.args)
     form.validate()
-    page = max(request.args.get("page", 1, type=int), 1)
     per_page = min(max(request.args.get("per_page", PAGE_SIZE, type=int), 10), MAX_PAGE_SIZE)
-    query = _search(campaign, form)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    found = db.session.scalars(query.order_by(Worker.registered_at.desc(), Worker.id.desc())
-                               .offset((page - 1) * per_page).limit(per_page)).all()
-    return render_template("manage/workers.html", campaign=campaign, form=form, workers=found, total=total,
-                           page=page, pages=max((total + per_page - 1) // per_page, 1),
-                           masked={w.id: masked_nik(w) for w in found}, regency_name=regency_name,
+    page = page_of(_search(campaign, form).order_by(Worker.registered_at.desc(), Worker.id.desc()),
+                   request.args.get("page", 1, type=int), per_page)
+    return render_template("manage/workers.html", campaign=campaign, form=form, workers=page.items,
+                           total=page.total, page=page, masked={w.id: masked_nik(w) for w in page}, regency_name=regency_name,
                            can_manage=can_manage(current_user, campaign), verify_form=ConfirmForm(),
                            nik_form=NikLookupForm())
 
@@ -106,15 +103,12 @@ def new_worker(slug):
     campaign = campaign_for(slug, REGISTER)
     form = WorkerForm()
     if form.validate_on_submit():
-        raw = {name: (field.data if isinstance(field.data, str) else "") for name, field in form._fields.items()}
-        raw["mustahik"] = "ya" if form.mustahik.data else "tidak"
-        raw["consent"] = "ya" if form.consent.data else "tidak"
         try:
-            worker = register_one(campaign, check_worker(raw), user=current_user,
-                                        verified=form.verified.data)
+            worker = register_one(campaign, form.data, user=current_user, verified=form.verified.data,
+                                  today=clock.today())
         except WorkerInvalid as exc:
             db.session.rollback()
-            field = getattr(form, exc.field if exc.field != "mustahik" else "mustahik", None) or form.nik
+            field = getattr(form, exc.field, None) or form.nik
             field.errors = list(field.errors) + [exc.message]
         else:
             db.session.commit()
@@ -132,7 +126,8 @@ def upload_workers(slug):
     if form.validate_on_submit():
         try:
             job = imports.start_upload(campaign, form.file.data.read(), user=current_user,
-                                       verified=not form.pending.data, skip_invalid=form.skip_invalid.data)
+                                       verified=not form.pending.data, skip_invalid=form.skip_invalid.data,
+                                       today=clock.today())
         except ImportFileInvalid as exc:
             db.session.rollback()
             file_error = str(exc)

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from donate import clock
 from donate.extensions import db
 from donate.services import tallies
 from donate.models import (
@@ -53,7 +54,7 @@ def test_preview_shows_the_run_and_changes_nothing(app, make, manager):
     before = ledger.balances(campaign.id)
     months = db.session.scalar(sa.select(sa.func.count()).select_from(CoverageMonth))
 
-    preview = preview_allocation(campaign)
+    preview = preview_allocation(campaign, today=clock.today())
     assert (preview.renewals, preview.new_workers) == (1, 2)
     assert preview.regions == {"1402": [1, 0, TERM_COST], "1471": [0, 2, 2 * TERM_COST]}
     assert preview.pool_before[Designation.infak] == 3 * TERM_COST + 5_000
@@ -62,7 +63,7 @@ def test_preview_shows_the_run_and_changes_nothing(app, make, manager):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CoverageMonth)) == months
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Allocation)) == 1
 
-    runs = run_allocation(campaign, user=manager)
+    runs = run_allocation(campaign, user=manager, today=clock.today())
     assert sorted((r.kind.value, r.workers) for r in runs) == [("new", 2), ("renewal", 1)]
     assert renewing.id in db.session.scalars(sa.select(CoverageMonth.worker_id).where(
         CoverageMonth.month == current_month() + 1)).all()
@@ -106,7 +107,7 @@ def test_money_sent_to_bpjs_cannot_be_refunded(app, make, manager):
     campaign = make.campaign()
     make.worker(campaign)
     gift = make.paid_gift(campaign, TERM_COST)
-    run_allocation(campaign, user=manager)
+    run_allocation(campaign, user=manager, today=clock.today())
     create_batch(campaign, current_month(), current_month() + 11, user=manager)
     with pytest.raises(RefundRefused, match="sudah dikirim ke BPJS"):
         refund_gift(gift.payments[0], None, user=manager)
