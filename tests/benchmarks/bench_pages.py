@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import csv
 import http.client
+import datetime
 import io
 import json
 import os
@@ -168,7 +169,7 @@ def build(workers: int, data: bytes) -> dict:
     campaign.regions = [CampaignRegion(code="1402"), CampaignRegion(code="6171")]
     db.session.add(campaign)
     db.session.commit()
-    report = import_workers(campaign, data, today=dt.date.today())
+    report = import_workers(campaign, data, today=datetime.date.today())
     db.session.commit()
     assert report.ok and report.imported == workers, report.rejected[:3]
     gifts = round(workers * GIFTS_PER_WORKER)
