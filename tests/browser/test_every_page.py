@@ -22,6 +22,7 @@ from donate.services.campaigns.images import save_image, set_cover
 from donate.services.campaigns.updates import post_update, unsubscribe_token
 from donate.services.coverage.links import issue_status_link
 from donate.services.money.receipts import issue_receipt, payment_token
+from donate.services.workers.imports import start_upload
 from donate.services.workers.registry import worker_nik
 from tests.manage_helpers import user
 
@@ -69,9 +70,10 @@ def world(app, make):
     issue_receipt(payment, email=False, now=utcnow())
     batch = db.session.scalar(sa.select(RemittanceBatch).where(RemittanceBatch.campaign_id == campaign.id))
     token = issue_status_link(sponsored)
+    job = start_upload(campaign, make.worker_csv([make.csv_row()]), user=admin, verified=False, skip_invalid=False)
     db.session.commit()
     values = {
-        "slug": campaign.slug, "public_id": waiting[0].public_id, "batch_id": batch.id, "payment_id": payment.id,
+        "job_token": job.token, "slug": campaign.slug, "public_id": waiting[0].public_id, "batch_id": batch.id, "payment_id": payment.id,
         "user_id": donor.id, "name": "progress",
     }
     tokens = {
