@@ -19,11 +19,27 @@ class Defaults:
     #: Explicit overrides; otherwise generated into ``instance/`` on first run.
     SECRET_KEY = None
     ENCRYPTION_KEY = None
-    #: "sandbox" or "stripe"; empty picks stripe when a key is set.
+    #: Enabled providers, default first ("midtrans,bank_transfer"); empty: those whose keys are set, else the sandbox.
     PAYMENT_PROVIDER = ""
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
     STRIPE_API_BASE = ""
+    #: Setting the server key enables Midtrans (QRIS, e-wallets, virtual accounts, cards).
+    MIDTRANS_SERVER_KEY = ""
+    MIDTRANS_CLIENT_KEY = ""
+    #: False: Midtrans's sandbox; true: real money.
+    MIDTRANS_PRODUCTION = False
+    #: Point the Core API and Snap at another address (tests, a proxy).
+    MIDTRANS_API_BASE = ""
+    MIDTRANS_SNAP_BASE = ""
+    #: Hours a virtual account stays payable (Midtrans's default is 24); the worker's hold lasts as long.
+    VA_HOURS = 24
+    #: The foundation's account for plain bank transfers; setting the number enables them.
+    BANK_NAME = ""
+    BANK_ACCOUNT_NUMBER = ""
+    BANK_ACCOUNT_NAME = ""
+    #: Hours a bank transfer's unique amount stays reserved for its donor.
+    BANK_TRANSFER_HOURS = 24
     RATELIMIT_STORAGE_URI = "memory://"
     #: No X-RateLimit-* headers: on the status check they would tell anyone how often a NIK was asked about.
     RATELIMIT_HEADERS_ENABLED = False
@@ -35,7 +51,7 @@ class Defaults:
     #: of the NIK or KPJ), so strangers' failures never lock the family out.
     STATUS_RATELIMIT_CLIENT = "10 per minute;60 per hour"
     STATUS_RATELIMIT_WORKER = "5 per 10 minutes;20 per day"
-    #: Minutes a named worker stays reserved for a donor during checkout.
+    #: Minutes a named worker stays reserved for a donor paying by card, QRIS or e-wallet.
     HOLD_MINUTES = 30
     #: "development", "test" or "production" (any case; "prod" counts). Anything but development
     #: or test is treated as production: secure cookies, HSTS, and no sandbox provider.
@@ -115,8 +131,6 @@ def load_config(app, test_config=None):
         app.config["ENCRYPTION_KEY"] = _instance_secret(
             instance / "encryption_key", lambda: secrets.token_urlsafe(32)
         )
-    if not app.config.get("PAYMENT_PROVIDER"):
-        app.config["PAYMENT_PROVIDER"] = "stripe" if app.config.get("STRIPE_SECRET_KEY") else "sandbox"
 
 
 def _instance_secret(path: Path, make) -> str:

@@ -5,6 +5,7 @@ import datetime as dt
 from flask_babel import (
     format_currency,
     format_date,
+    format_datetime,
     format_decimal,
     format_percent,
     format_timedelta,
@@ -64,9 +65,14 @@ def bar_permille(part: int, whole: int) -> int:
     return max(MIN_VISIBLE_PERMILLE, min(1000, part * 1000 // whole))
 
 
+def moment(value: dt.datetime) -> str:
+    """Format a stored (UTC) time in the site's time zone: "1 Desember 2026 23.30 WIB"."""
+    return format_datetime(value, format="d MMMM yyyy HH:mm z")
+
+
 def init_app(app) -> None:
     """Register the formatters as template filters."""
-    for fn in (rupiah, number, month_name, day, relative):
+    for fn in (rupiah, number, month_name, day, relative, moment):
         app.add_template_filter(fn)
     app.add_template_global(percent)
     app.add_template_global(bar_permille)

@@ -31,6 +31,34 @@ DESIGNATION_LABELS = {
 }
 
 
+METHOD_LABELS = {
+    "qris": lazy_gettext("QRIS (any banking or e-wallet app)"),
+    "gopay": lazy_gettext("GoPay"),
+    "shopeepay": lazy_gettext("ShopeePay"),
+    "bca_va": lazy_gettext("BCA virtual account"),
+    "bni_va": lazy_gettext("BNI virtual account"),
+    "bri_va": lazy_gettext("BRI virtual account"),
+    "mandiri_va": lazy_gettext("Mandiri virtual account"),
+    "permata_va": lazy_gettext("Permata virtual account"),
+    "card": lazy_gettext("Credit or debit card"),
+    "bank_transfer": lazy_gettext("Bank transfer (checked by hand)"),
+}
+
+
+class PaymentMethodField:
+    """Mixin: the ``method`` radio group every gift form ends with."""
+
+    # DataRequired, not InputRequired: a form posted without the field pays by the first method offered.
+    method = RadioField(lazy_gettext("How do you want to pay?"), validators=[DataRequired(
+        message=lazy_gettext("Choose how to pay."))])
+
+    def set_methods(self, methods: list[str]) -> None:
+        """Offer only the methods the enabled providers take, in their order (QRIS first), the first chosen."""
+        self.method.choices = [(m, METHOD_LABELS[m]) for m in methods]
+        if not self.method.data and methods:
+            self.method.data = methods[0]
+
+
 def digits(value):
     """Keep only the digits ("Rp 100.800" -> "100800"; NPWP punctuation dropped)."""
     if isinstance(value, str):
@@ -39,8 +67,8 @@ def digits(value):
     return value
 
 
-class DonorDetails(FlaskForm):
-    """Who gives and how they want to be shown; shared by every gift form."""
+class DonorDetails(PaymentMethodField, FlaskForm):
+    """Who gives, how they want to be shown and how they pay; shared by every gift form."""
 
     # Nothing preselected: the donor says what the gift is (zakat may only fund mustahik workers).
     designation = RadioField(lazy_gettext("This gift is"), validators=[
@@ -95,3 +123,7 @@ class FundWorkersForm(DonorDetails):
     workers = IntegerField(lazy_gettext("Number of workers"),
                            validators=[DataRequired(), NumberRange(min=1, max=MAX_WORKERS_PER_GIFT)])
     months = IntegerField(lazy_gettext("Months for each worker"), validators=[DataRequired(), NumberRange(min=1, max=12)])
+
+
+class RenewForm(PaymentMethodField, FlaskForm):
+    """Sponsor a worker again as last time: only the way to pay is asked."""

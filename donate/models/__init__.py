@@ -35,6 +35,7 @@ from .money import (
     Subscription,
     SubscriptionState,
 )
+from .transfers import BankTransfer, LineState, StatementLine
 from .remittance import Acknowledgement, BatchState, RemittanceBatch
 from .workers import RejectedRowsFile, Sex, Verification, Worker
 
@@ -48,6 +49,7 @@ __all__ = [
     "AuditEvent",
     "BackgroundJob",
     "BatchState",
+    "BankTransfer",
     "Campaign",
     "CampaignDonor",
     "campaign_staff",
@@ -66,6 +68,7 @@ __all__ = [
     "Hold",
     "Journal",
     "JobState",
+    "LineState",
     "LIVE_STATES",
     "OutboxMessage",
     "Payment",
@@ -83,6 +86,7 @@ __all__ = [
     "RenewalReminder",
     "Role",
     "Sex",
+    "StatementLine",
     "StatusLink",
     "Subscription",
     "SubscriptionState",

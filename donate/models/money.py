@@ -111,8 +111,10 @@ class Payment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     donation_id: Mapped[int] = mapped_column(sa.ForeignKey("donations.id"), index=True)
-    #: "sandbox", "stripe" or "manual".
+    #: "sandbox", "stripe", "midtrans", "bank_transfer" or "manual".
     provider: Mapped[str] = mapped_column(sa.String(20))
+    #: How the donor chose to pay ("qris", "gopay", "bca_va", "card", "bank_transfer"…; see ``payments.METHODS``).
+    method: Mapped[str | None] = mapped_column(sa.String(20))
     #: The provider's id for this payment (checkout session, transfer reference).
     provider_ref: Mapped[str | None] = mapped_column(sa.String(255))
     #: The provider's id of the money movement behind the reference (Stripe: the PaymentIntent), once known.
@@ -122,6 +124,8 @@ class Payment(db.Model):
     refunded_idr: Mapped[int] = mapped_column(Money, default=0)
     state: Mapped[PaymentState] = mapped_column(enum_column(PaymentState), default=PaymentState.created)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: Until when the donor can still pay (a virtual account or transfer stays open for hours); holds agree with it.
+    expires_at: Mapped[dt.datetime | None]
     paid_at: Mapped[dt.datetime | None]
 
     donation: Mapped[Donation] = relationship(back_populates="payments")
@@ -167,6 +171,12 @@ class Subscription(db.Model):
                                                      default=SubscriptionState.pending)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     cancelled_at: Mapped[dt.datetime | None]
+    #: The provider cannot charge by itself: each month the donor is reminded to pay, by any method.
+    by_reminder: Mapped[bool] = mapped_column(default=False)
+    #: For a sponsorship by reminder: the month (``donate.months`` index) last asked for by reminder.
+    reminded_month: Mapped[int | None]
+    #: Reminders sent since the last month paid; three unanswered end the sponsorship.
+    unanswered_reminders: Mapped[int] = mapped_column(default=0)
 
     donation: Mapped[Donation] = relationship()
     worker: Mapped[Worker] = relationship()

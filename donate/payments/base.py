@@ -13,6 +13,13 @@ from dataclasses import dataclass, field
 from ..models import Payment, PaymentState, Refund
 
 
+#: Every way a donor can pay, in the order the gift forms offer them (QRIS first: most Indonesians pay so).
+METHODS = ("qris", "gopay", "shopeepay", "bca_va", "bni_va", "bri_va", "mandiri_va", "permata_va", "card",
+           "bank_transfer")
+#: Methods whose payment stays open for hours (the donor pays at an ATM or in a banking app).
+VIRTUAL_ACCOUNTS = ("bca_va", "bni_va", "bri_va", "mandiri_va", "permata_va")
+
+
 class InvalidWebhook(ValueError):
     """A webhook whose signature, timestamp or body cannot be trusted."""
 
@@ -159,9 +166,17 @@ class PaymentProvider:
     name: str = ""
     #: Whether the provider can charge a monthly sponsorship by itself.
     supports_subscriptions: bool = False
+    #: The ``METHODS`` it takes.
+    methods: tuple[str, ...] = ()
 
     def __init__(self, app):
         self.app = app
+
+    def payable_minutes(self, method: str) -> int:
+        """Return how long a payment by ``method`` can still be paid once started (the hold lasts as long)."""
+        if method in VIRTUAL_ACCOUNTS:
+            return int(self.app.config["VA_HOURS"]) * 60
+        return int(self.app.config["HOLD_MINUTES"])
 
     def create_checkout(self, payment: Payment, *, success_url: str, cancel_url: str) -> str:
         """Open a checkout for ``payment``, set its ``provider_ref`` and return the URL to send the donor to.
@@ -185,6 +200,10 @@ class PaymentProvider:
     def fetch_verdict(self, payment: Payment) -> Verdict:
         """Ask the provider what it says of the payment now (state, amount, currency)."""
         raise NotImplementedError
+
+    def can_refund(self, payment: Payment) -> bool:
+        """Return whether the provider can send this payment's money back (else a manager transfers it by hand)."""
+        return True
 
     def refund(self, refund: Refund) -> RefundRecord:
         """Give ``refund.amount_idr`` of ``refund.payment`` back to the donor and return the provider's record.
@@ -214,3 +233,7 @@ class PaymentProvider:
         reference we do not hold.
         """
         raise NotImplementedError
+
+    def pay_details(self, payment: Payment) -> dict:
+        """Return what the donor still has to do for a pending payment (``va_number``, ``qr_string``, ``bank``)."""
+        return {}

@@ -1,8 +1,10 @@
-"""A local stand-in for a card provider: a checkout page whose buttons send signed webhooks.
+"""A local stand-in for a payment provider: a checkout page whose buttons send signed webhooks.
 
-The Pay, Fail and Cancel buttons post to the app, which signs the event and
-hands it to the same webhook handling a real provider's event goes through,
-so the confirmation path that runs in production runs here too.
+It mimics the method the donor chose: QRIS shows a QR code to scan, a
+virtual account shows a number to pay to, a card shows Pay / Fail / Cancel.
+Each button posts to the app, which signs the event and hands it to the same
+webhook handling a real provider's event goes through, so the confirmation
+path that runs in production runs here too.
 """
 
 import datetime as dt
@@ -19,16 +21,30 @@ from flask import url_for
 from ..extensions import db
 from ..models import Payment, PaymentState, Refund, SandboxRecord
 from ..security import is_development
-from .base import InvalidWebhook, PaymentProvider, ProviderEvent, ProviderRecord, RefundRecord, Verdict
+from .base import (
+    METHODS,
+    VIRTUAL_ACCOUNTS,
+    InvalidWebhook,
+    PaymentProvider,
+    ProviderEvent,
+    ProviderRecord,
+    RefundRecord,
+    Verdict,
+)
 
 SIGNATURE_HEADER = "Sandbox-Signature"
 #: Signed events older than this are refused, as Stripe refuses stale ones.
 TOLERANCE_SECONDS = 300
 OUTCOMES = {"pay": PaymentState.paid, "fail": PaymentState.failed, "cancel": PaymentState.expired}
+#: Made-up company prefixes for the sandbox's virtual account numbers, per bank.
+VA_PREFIXES = {"bca_va": "39358", "bni_va": "98812", "bri_va": "26215", "mandiri_va": "89508",
+               "permata_va": "85620"}
 
 
 class SandboxProvider(PaymentProvider):
     name = "sandbox"
+    #: Everything but a plain bank transfer, which needs no provider at all.
+    methods = tuple(m for m in METHODS if m != "bank_transfer")
 
     def __init__(self, app):
         super().__init__(app)
@@ -100,6 +116,15 @@ class SandboxProvider(PaymentProvider):
             return Verdict(state=PaymentState.pending, payment_ref=payment.provider_ref)
         return Verdict(state=PaymentState(record.state), amount_idr=record.amount_idr, currency="idr",
                        payment_ref=record.ref, provider_amount=f"{record.amount_idr} idr")
+
+    def pay_details(self, payment: Payment) -> dict:
+        """Return a test VA number or a test QRIS payload; neither reaches any bank."""
+        if payment.method in VIRTUAL_ACCOUNTS:
+            return {"bank": payment.method.removesuffix("_va"),
+                    "va_number": VA_PREFIXES[payment.method] + f"{payment.id:011d}"}
+        if payment.method == "qris":
+            return {"qr_string": f"SANDBOX-QRIS|{payment.provider_ref}|{payment.amount_idr}"}
+        return {}
 
     def refund(self, refund: Refund) -> RefundRecord:
         """Give sandbox money back in the sandbox's book (it is not real money)."""

@@ -60,6 +60,7 @@ def _error(exc: stripe.StripeError) -> ProviderError:
 class StripeProvider(PaymentProvider):
     name = "stripe"
     supports_subscriptions = True
+    methods = ("card",)
 
     def __init__(self, app):
         super().__init__(app)

@@ -1,17 +1,19 @@
 """Donor pages: choose whom to fund, pay, see the impact, print receipts."""
 
+import segno
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from .. import clock
 from ..extensions import db, limiter
 from ..formatting import rupiah
-from ..forms.donor import FundWorkersForm, PoolGiftForm, SponsorForm
+from ..forms.donor import FundWorkersForm, PoolGiftForm, RenewForm, SponsorForm
 from ..models import Designation, DonationKind, PaymentState, Subscription, Worker
-from ..payments import provider
+from ..payments import enabled_methods
 from ..regions import regency_name
 from ..services.coverage.allocation import MAX_MONTHS_AHEAD
 from ..services.coverage.holds import WorkerUnavailable, held_for_another
@@ -28,6 +30,7 @@ from ..services.money.checkout import (
     bulk_quote,
     fund_workers,
     give_to_pool,
+    pending_details,
     pool_presets,
     refresh_payment,
     renew_sponsorship,
@@ -47,8 +50,8 @@ PER_PAGE = 20
 def _urls(payment):
     """Send the donor back to the page that re-checks the payment, whatever the outcome."""
     token = payment_token(payment)
-    # The sandbox checkout is on this site and only follows local paths; a real provider needs full URLs.
-    external = provider().name != "sandbox"
+    # The sandbox checkout and the transfer page are local paths; a real provider needs full URLs.
+    external = payment.provider not in ("sandbox", "bank_transfer")
     return (url_for("donor.thanks", token=token, _external=external),
             url_for("donor.thanks", token=token, cancelled=1, _external=external))
 
@@ -66,6 +69,7 @@ def _donor(form) -> Donor:
 
 
 def _prefill(form) -> None:
+    form.set_methods([method for method, _provider in enabled_methods()])
     if current_user.is_authenticated and request.method == "GET":
         form.donor_name.data = form.donor_name.data or current_user.name
         form.donor_email.data = form.donor_email.data or current_user.email
@@ -126,8 +130,7 @@ def sponsor(slug, public_id):
     form.set_designations(offer.designations)
     choices = [(str(m), _("%(months)s months · %(amount)s", months=m, amount=rupiah(price)))
                for m, price in offer.prices.items()]
-    if provider().supports_subscriptions:
-        choices.append(("monthly", _("Every month until I stop · %(amount)s a month", amount=rupiah(offer.prices[1]))))
+    choices.append(("monthly", _("Every month until I stop · %(amount)s a month", amount=rupiah(offer.prices[1]))))
     form.months.choices = choices
     if request.method == "GET":
         form.months.data = str(campaign.term_months) if campaign.term_months in SPONSOR_MONTHS else "6"
@@ -136,7 +139,8 @@ def sponsor(slug, public_id):
         months = form.months.data if form.months.data == "monthly" else int(form.months.data)
         try:
             _payment, url = sponsor_worker(campaign, worker, months, Designation(form.designation.data),
-                                           _donor(form), _urls, today=today, now=clock.now())
+                                           _donor(form), _urls, today=today, now=clock.now(),
+                                           method=form.method.data)
         except (DonationRefused, WorkerUnavailable) as exc:
             db.session.rollback()
             flash(_refused(exc))
@@ -171,7 +175,7 @@ def give(slug):
     if form.validate_on_submit():
         try:
             _payment, url = give_to_pool(campaign, form.amount.data, Designation(form.designation.data),
-                                           _donor(form), _urls)
+                                         _donor(form), _urls, method=form.method.data)
         except DonationRefused as exc:
             db.session.rollback()
             flash(_refused(exc))
@@ -202,7 +206,8 @@ def fund(slug):
     elif form.validate_on_submit():
         try:
             _payment, url = fund_workers(campaign, form.workers.data, form.months.data,
-                                         Designation(form.designation.data), _donor(form), _urls, today=today)
+                                         Designation(form.designation.data), _donor(form), _urls, today=today,
+                                         method=form.method.data)
         except DonationRefused:
             db.session.rollback()
             form.workers.errors.append(_("Only %(count)s workers are waiting for this kind of gift.",
@@ -225,9 +230,12 @@ def thanks(token):
         abort(404)
     state = refresh_payment(payment)
     db.session.commit()
+    details = pending_details(payment)
+    qr = (Markup(segno.make(details["qr_string"], error="m").svg_inline(scale=4, title=_("QRIS code")))
+          if details.get("qr_string") else None)
     response = current_app.make_response(render_template(
         "donor/thanks.html", payment=payment, donation=payment.donation, state=state,
-        receipt=receipt_for(payment), token=token,
+        receipt=receipt_for(payment), token=token, details=details, qr=qr,
         cancelled=request.args.get("cancelled") and state != PaymentState.paid))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -277,15 +285,21 @@ def home():
                            max_months_ahead=MAX_MONTHS_AHEAD)
 
 
-@bp.post("/workers/<public_id>/renew")
+@bp.route("/workers/<public_id>/renew", methods=["GET", "POST"])
 @login_required
 def renew(public_id):
-    """Sponsor a worker again in one step: for the months chosen (1, 3, 6 or 12), as the same kind of gift."""
+    """Sponsor a worker again for the months chosen (1, 3, 6 or 12), as the same kind of gift, asking how to pay."""
     worker = db.session.scalar(sa.select(Worker).where(Worker.public_id == public_id))
     if worker is None:
         abort(404)
+    form = RenewForm()
+    form.set_methods([method for method, _provider in enabled_methods()])
+    if request.method == "GET" or "method" not in request.form or not form.validate_on_submit():
+        return render_template("donor/renew.html", worker=worker, form=form,
+                               months=request.form.get("months", type=int))
     try:
-        _payment, url = renew_sponsorship(worker, current_user, _urls, months=request.form.get("months", type=int))
+        _payment, url = renew_sponsorship(worker, current_user, _urls, method=form.method.data,
+                                          months=request.form.get("months", type=int))
     except (DonationRefused, WorkerUnavailable) as exc:
         db.session.rollback()
         flash(_refused(exc))

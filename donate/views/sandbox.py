@@ -1,8 +1,10 @@
-"""The sandbox provider's checkout page: Pay, Fail or Cancel a test payment."""
+"""The sandbox provider's checkout page: a test QR code, virtual account or card to pay, fail or cancel."""
 
+import segno
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from ..extensions import db
 from ..models import Payment, PaymentState
@@ -25,7 +27,10 @@ def _payment(ref: str) -> Payment:
 def checkout(ref):
     """Show the test checkout for a payment."""
     payment = _payment(ref)
-    return render_template("sandbox/checkout.html", payment=payment,
+    details = provider("sandbox").pay_details(payment)
+    qr = (Markup(segno.make(details["qr_string"], error="m").svg_inline(scale=4, title=_("QRIS code")))
+          if details.get("qr_string") else None)
+    return render_template("sandbox/checkout.html", payment=payment, details=details, qr=qr,
                            settled=payment.state not in (PaymentState.created, PaymentState.pending))
 
 

@@ -51,3 +51,9 @@ def sandbox():
 def stripe():
     """Receive an event from Stripe."""
     return _answer("stripe")
+
+
+@bp.post("/midtrans")
+def midtrans():
+    """Receive a notification from Midtrans (the Payment Notification URL in its dashboard)."""
+    return _answer("midtrans")

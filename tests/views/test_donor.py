@@ -200,8 +200,11 @@ def test_donor_page_shows_gifts_workers_and_renewal(app, client, campaign, make)
     html = client.get("/donor/").get_data(as_text=True)
     assert worker.display_name in html and "Lunas" in html and "LDG-" in html
     assert "Perpanjang" in html  # one month bought: it ends this month
-    renew = client.post(f"/donor/workers/{worker.public_id}/renew")
+    choice = client.post(f"/donor/workers/{worker.public_id}/renew")  # the page's button asks how to pay
+    assert choice.status_code == 200 and 'value="qris"' in choice.get_data(as_text=True)
+    renew = client.post(f"/donor/workers/{worker.public_id}/renew", data={"method": "gopay"})
     assert "/sandbox/checkout/" in renew.headers["Location"]
+    assert db.session.scalars(sa.select(Payment.method).order_by(Payment.id)).all() == ["qris", "gopay"]
     sandbox(client, renew.headers["Location"], "pay")
     month = current_month()
     assert months_of(worker) == [month, month + 1]

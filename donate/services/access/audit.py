@@ -14,7 +14,7 @@ ACTIONS = (
     "funding.record", "allocation.run",
     "remittance.create", "remittance.export", "remittance.transfer", "remittance.acknowledge",
     "remittance.cancel",
-    "payment.refund", "payment.flag_resolved", "dashboard.export",
+    "payment.refund", "payment.flag_resolved", "dashboard.export", "bank_statement.upload", "bank_statement.assign",
     "user.role", "user.assign",
     "status_link.issue", "status_link.revoke",
     "campaign.update_post", "campaign.doa_hide",

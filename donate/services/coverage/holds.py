@@ -19,9 +19,9 @@ class WorkerUnavailable(DomainError):
     """The worker cannot be sponsored now (held by another donor, or not eligible)."""
 
 
-def hold_worker(donation: Donation, *, now: dt.datetime | None = None,
-                today: dt.date | None = None) -> Hold:
-    """Reserve ``donation.worker`` for this donation until the hold expires."""
+def hold_worker(donation: Donation, *, now: dt.datetime | None = None, today: dt.date | None = None,
+                minutes: int | None = None) -> Hold:
+    """Reserve ``donation.worker`` for this donation for ``minutes`` (``HOLD_MINUTES`` unless told)."""
     now = now or utcnow()
     worker = db.session.get(Worker, donation.worker_id)
     lock_worker(worker.id)
@@ -35,7 +35,7 @@ def hold_worker(donation: Donation, *, now: dt.datetime | None = None,
         donation_id=donation.id,
         first_month=next_fundable_month(worker.id, current_month(today)),
         months=donation.months,
-        expires_at=now + dt.timedelta(minutes=current_app.config["HOLD_MINUTES"]),
+        expires_at=now + dt.timedelta(minutes=minutes or current_app.config["HOLD_MINUTES"]),
     )
     db.session.add(hold)
     db.session.flush()

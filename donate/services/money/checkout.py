@@ -22,8 +22,9 @@ from ...models import (
     Subscription,
     Worker,
 )
+from ...models.base import utcnow
 from ...months import current_month
-from ...payments import provider
+from ...payments import PaymentProvider, enabled_methods, provider, provider_for
 from ...payments.base import ProviderError
 from ..coverage.holds import WorkerUnavailable, hold_worker
 from ..coverage.rates import base_premium, rates_for_months
@@ -39,6 +40,7 @@ from .donations import (
 )
 from .receipts import issue_receipt
 from .settlement import settle_payment
+from .transfers import open_transfer
 
 #: The smallest free amount for the pool: most of one worker-month.
 MIN_POOL_GIFT_IDR = 10_000
@@ -106,23 +108,48 @@ def pool_presets(campaign: Campaign, *, today: dt.date | None = None) -> list[tu
             (1, 12, bulk_quote(1, 12, today=today)), (5, term, bulk_quote(5, term, today=today))]
 
 
-def _checkout(donation: Donation, urls: UrlMaker, *, subscription: bool = False) -> tuple[Payment, str]:
-    """Open the payment for a stored gift and return it with the provider's checkout URL."""
-    payments = provider()
-    payment = start_payment(donation, payments.name)
+def choose_method(method: str | None) -> tuple[str, PaymentProvider]:
+    """Return the method asked for and the enabled provider that takes it (the first offered if none asked)."""
+    offered = enabled_methods()
+    if method is None:
+        default = provider()
+        method = next((m for m, p in offered if p is default), offered[0][0])
+    try:
+        return method, provider_for(method)
+    except KeyError:
+        raise DonationRefused(f"paying by {method} is not available here") from None
+
+
+def _checkout(donation: Donation, urls: UrlMaker, method: str | None, *, subscription: bool = False,
+              now: dt.datetime | None = None) -> tuple[Payment, str]:
+    """Open the payment for a stored gift with the chosen method; return it with the URL to send the donor to.
+
+    A monthly sponsorship with a provider that charges by itself starts a
+    subscription there; with any other method the first month is paid now
+    and each next month after a reminder.
+    """
+    method, gateway = choose_method(method)
+    now = now or utcnow()
+    minutes = gateway.payable_minutes(method)
+    payment = start_payment(donation, gateway.name)
+    payment.method = method
+    payment.expires_at = now + dt.timedelta(minutes=minutes)
+    if method == "bank_transfer":
+        open_transfer(payment, minutes=minutes, now=now)
     success, cancel = urls(payment)
+    charged = subscription and gateway.supports_subscriptions
     if subscription:
         db.session.add(Subscription(donation_id=donation.id, worker_id=donation.worker_id,
-                                    donor_id=donation.donor_id, provider=payments.name,
+                                    donor_id=donation.donor_id, provider=gateway.name, by_reminder=not charged,
                                     designation=donation.designation, amount_idr=donation.amount_idr))
         db.session.flush()
-    start = payments.create_subscription_checkout if subscription else payments.create_checkout
+    start = gateway.create_subscription_checkout if charged else gateway.create_checkout
     try:
         url = start(payment, success_url=success, cancel_url=cancel)
     except ProviderError as exc:
         # The caller rolls back: no gift, payment or hold is left behind for a checkout that never opened.
         current_app.logger.warning("%s refused to open a checkout for payment %s (request %s): %s",
-                                   payments.name, payment.id, exc.request_id, exc.detail)
+                                   gateway.name, payment.id, exc.request_id, exc.detail)
         raise PaymentUnavailable(retryable=exc.retryable) from exc
     transition(payment, PaymentState.pending)
     return payment, url
@@ -135,15 +162,16 @@ def _gift(campaign: Campaign, donor: Donor, **fields) -> Donation:
 
 
 def sponsor_worker(campaign: Campaign, worker: Worker, months: int | str, designation: Designation,
-                   donor: Donor, urls: UrlMaker, *, today: dt.date | None = None,
+                   donor: Donor, urls: UrlMaker, *, method: str | None = None, today: dt.date | None = None,
                    now: dt.datetime | None = None) -> tuple[Payment, str]:
     """Hold a named worker and open the checkout for ``months`` months of cover (or "monthly").
 
-    "monthly" starts a provider subscription that funds one month at a time.
+    "monthly" funds one month at a time: charged by the provider where it can
+    (a card subscription), else paid each month by any method after a reminder.
+    The hold lasts as long as the chosen method's payment can still be paid.
     """
     monthly = months == "monthly"
-    if monthly and not provider().supports_subscriptions:
-        raise DonationRefused(lazy_gettext("monthly giving is not available with this payment provider"))
+    method, gateway = choose_method(method)
     count = 1 if monthly else int(months)
     if count not in SPONSOR_MONTHS:
         raise DonationRefused(lazy_gettext("a sponsorship is for 1, 3, 6 or 12 months"))
@@ -152,21 +180,21 @@ def sponsor_worker(campaign: Campaign, worker: Worker, months: int | str, design
     _, price = sponsorship_quote(worker, count, today=today)
     donation = _gift(campaign, donor, kind=DonationKind.worker, designation=designation, amount_idr=price,
                      worker=worker, months=count)
-    hold_worker(donation, now=now, today=today)
-    return _checkout(donation, urls, subscription=monthly)
+    hold_worker(donation, now=now, today=today, minutes=gateway.payable_minutes(method))
+    return _checkout(donation, urls, method, subscription=monthly, now=now)
 
 
 def give_to_pool(campaign: Campaign, amount_idr: int, designation: Designation, donor: Donor,
-                 urls: UrlMaker) -> tuple[Payment, str]:
+                 urls: UrlMaker, *, method: str | None = None) -> tuple[Payment, str]:
     """Open the checkout for a gift of any amount to the campaign's pool."""
     if not MIN_POOL_GIFT_IDR <= amount_idr <= MAX_GIFT_IDR:
         raise DonationRefused(lazy_gettext("a gift is between %(low)s and %(high)s"), low=Rupiah(MIN_POOL_GIFT_IDR), high=Rupiah(MAX_GIFT_IDR))
     donation = _gift(campaign, donor, kind=DonationKind.pool, designation=designation, amount_idr=amount_idr)
-    return _checkout(donation, urls)
+    return _checkout(donation, urls, method)
 
 
 def fund_workers(campaign: Campaign, workers: int, months: int, designation: Designation, donor: Donor,
-                 urls: UrlMaker, *, today: dt.date) -> tuple[Payment, str]:
+                 urls: UrlMaker, *, today: dt.date, method: str | None = None) -> tuple[Payment, str]:
     """Open the checkout for ``workers`` × ``months``, allocated from the waitlist once paid."""
     if not 1 <= months <= 12:
         raise DonationRefused(lazy_gettext("choose 1 to 12 months"))
@@ -178,11 +206,12 @@ def fund_workers(campaign: Campaign, workers: int, months: int, designation: Des
         raise DonationRefused(lazy_gettext("a gift is at most %(high)s"), high=Rupiah(MAX_GIFT_IDR))
     donation = _gift(campaign, donor, kind=DonationKind.bulk, designation=designation, amount_idr=amount,
                      workers_count=workers, months=months)
-    return _checkout(donation, urls)
+    return _checkout(donation, urls, method)
 
 
-def renew_sponsorship(worker: Worker, user, urls: UrlMaker, *, today: dt.date | None = None,
-                      now: dt.datetime | None = None, months: int | None = None) -> tuple[Payment, str]:
+def renew_sponsorship(worker: Worker, user, urls: UrlMaker, *, method: str | None = None,
+                      today: dt.date | None = None, now: dt.datetime | None = None,
+                      months: int | None = None) -> tuple[Payment, str]:
     """Sponsor again a worker this donor sponsored, as the same kind of gift; for ``months`` or as long as last time."""
     last = db.session.scalar(
         sa.select(Donation).join(Payment, Payment.donation_id == Donation.id)
@@ -196,7 +225,8 @@ def renew_sponsorship(worker: Worker, user, urls: UrlMaker, *, today: dt.date | 
                   is_anonymous=last.is_anonymous, locale=user.locale)
     if months not in SPONSOR_MONTHS:
         months = last.months if last.months in SPONSOR_MONTHS else worker.campaign.term_months
-    return sponsor_worker(worker.campaign, worker, months, last.designation, donor, urls, today=today, now=now)
+    return sponsor_worker(worker.campaign, worker, months, last.designation, donor, urls, method=method,
+                          today=today, now=now)
 
 
 def refresh_payment(payment: Payment) -> PaymentState:
@@ -218,3 +248,13 @@ def refresh_payment(payment: Payment) -> PaymentState:
     if payment.state == PaymentState.paid:
         issue_receipt(payment)
     return payment.state
+
+
+def pending_details(payment: Payment) -> dict:
+    """Return what the donor still has to do for an unpaid payment: account and exact amount, VA number or QR."""
+    if payment.state not in (PaymentState.created, PaymentState.pending):
+        return {}
+    try:
+        return provider(payment.provider).pay_details(payment)
+    except (KeyError, ProviderError):
+        return {}

@@ -1,0 +1,200 @@
+"""Bank transfers with a unique code: reserve the exact amount, match statement credits, confirm.
+
+The donor transfers gift + a code of 1–999 rupiah that no other open
+transfer holds, so the credit on the bank statement says whose it is. The
+code is part of the gift: it goes to the pool with the rest. A manager
+uploads the statement; each credit is matched by exact amount and date
+window, and a matched one is confirmed through the same settlement as every
+provider's payment. A line is stored once (by its fingerprint), so uploading
+the same statement again, or an overlapping one, matches nothing twice.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...formatting import rupiah
+from ...models import BankTransfer, LineState, Payment, PaymentState, StatementLine, User
+from ...models.base import utcnow
+from ..access import audit
+from ..locks import claim_once
+from .donations import DonationRefused, confirm_payment
+from .receipts import issue_receipt
+from .statements import parse_statement
+
+#: Codes a transfer may carry: 1 to 999 rupiah.
+CODES = range(1, 1000)
+#: Bank statements are dated in Jakarta time.
+WIB = dt.timedelta(hours=7)
+#: A credit booked up to this many days after the transfer expired still matches (evening and weekend bookings).
+LATE_DAYS = 1
+#: Payments a statement credit may still confirm (money that arrives is never refused).
+UNPAID = (PaymentState.created, PaymentState.pending, PaymentState.expired, PaymentState.failed)
+
+
+class TransfersFull(DonationRefused):
+    """All 999 codes are held by open transfers."""
+
+
+def open_transfer(payment: Payment, *, minutes: int, now: dt.datetime | None = None) -> BankTransfer:
+    """Give a bank-transfer payment a code no open transfer holds, and raise its amount by that code."""
+    now = now or utcnow()
+    # Codes of transfers past their time are free again (tick expires the payments themselves).
+    db.session.execute(sa.update(BankTransfer).where(BankTransfer.open_code.is_not(None),
+                                                     BankTransfer.expires_at <= now)
+                       .values(open_code=None).execution_options(synchronize_session=False))
+    gift = payment.amount_idr
+    for _attempt in range(5):
+        taken = db.session.execute(sa.select(BankTransfer.open_code, BankTransfer.amount_due_idr)
+                                   .where(BankTransfer.open_code.is_not(None))).all()
+        codes = {code for code, _ in taken}
+        amounts = {amount for _, amount in taken}
+        # Another open transfer's exact amount would make the statement line ambiguous; skip those codes too.
+        free = [code for code in CODES if code not in codes and gift + code not in amounts]
+        if not free:
+            raise TransfersFull("too many bank transfers are waiting right now; choose another way to pay")
+        code = secrets.choice(free)
+        transfer = BankTransfer(payment_id=payment.id, code=code, open_code=code, amount_due_idr=gift + code,
+                                created_at=now, expires_at=now + dt.timedelta(minutes=minutes))
+        try:
+            with db.session.begin_nested():
+                db.session.add(transfer)
+        except sa.exc.IntegrityError:
+            continue  # a concurrent donor took the same code: draw again
+        payment.amount_idr = gift + code
+        payment.expires_at = transfer.expires_at
+        db.session.flush()
+        return transfer
+    raise TransfersFull("bank transfers are busy right now; try again in a moment")
+
+
+def release_expired_codes(*, now: dt.datetime | None = None) -> int:
+    """Free the codes of transfers past their time; return how many."""
+    return db.session.execute(
+        sa.update(BankTransfer).where(BankTransfer.open_code.is_not(None), BankTransfer.expires_at <= (now or utcnow()))
+        .values(open_code=None).execution_options(synchronize_session=False)).rowcount
+
+
+# -- statements ----------------------------------------------------------------
+
+
+@dataclass
+class UploadReport:
+    """What an upload did, for the manager's page and the audit log."""
+
+    credits: int = 0
+    #: Lines seen in an earlier upload, left as they were.
+    repeated: int = 0
+    matched: list[StatementLine] = field(default_factory=list)
+    unmatched: list[StatementLine] = field(default_factory=list)
+    ambiguous: list[StatementLine] = field(default_factory=list)
+
+
+def _fingerprint(bank: str, credit, rank: int) -> str:
+    key = f"{bank}|{credit.booked_on.isoformat()}|{credit.amount_idr}|{' '.join(credit.description.split())}|{rank}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def candidates(amount_idr: int, booked_on: dt.date) -> list[Payment]:
+    """Return the unpaid bank transfers of exactly this amount whose window covers the booking date."""
+    transfers = db.session.scalars(
+        sa.select(BankTransfer).join(Payment, Payment.id == BankTransfer.payment_id)
+        .where(BankTransfer.amount_due_idr == amount_idr, Payment.state.in_(UNPAID),
+               ~sa.exists().where(StatementLine.payment_id == Payment.id))
+        .order_by(BankTransfer.id)
+    ).all()
+    return [t.payment for t in transfers
+            if (t.created_at + WIB).date() <= booked_on <= (t.expires_at + WIB).date() + dt.timedelta(days=LATE_DAYS)]
+
+
+def upload_statement(data: bytes | str, bank: str, *, user: User | None,
+                     now: dt.datetime | None = None) -> UploadReport:
+    """Store a statement's new credits, confirm the ones that match one transfer, list the rest; audited.
+
+    Raises ``StatementUnreadable`` (naming the line) before storing anything if a line cannot be read.
+    """
+    credits = parse_statement(data, bank)
+    report = UploadReport(credits=len(credits))
+    ranks: Counter = Counter()
+    for credit in sorted(credits, key=lambda c: (c.booked_on, c.line)):
+        key = (credit.booked_on, credit.amount_idr, " ".join(credit.description.split()))
+        fingerprint = _fingerprint(bank, credit, ranks[key])
+        ranks[key] += 1
+        if not claim_once(StatementLine, fingerprint=fingerprint, bank=bank, booked_on=credit.booked_on,
+                          description=credit.description, amount_idr=credit.amount_idr,
+                          state=LineState.unmatched, uploaded_by_id=user.id if user else None,
+                          uploaded_at=now or utcnow()):
+            report.repeated += 1
+            continue
+        line = db.session.scalar(sa.select(StatementLine).where(StatementLine.fingerprint == fingerprint))
+        found = candidates(credit.amount_idr, credit.booked_on)
+        if len(found) == 1:
+            _match(line, found[0], now=now)
+            report.matched.append(line)
+        elif found:
+            line.state = LineState.ambiguous
+            report.ambiguous.append(line)
+        else:
+            report.unmatched.append(line)
+    db.session.flush()
+    audit.record_action("bank_statement.upload", user=user, subject=f"{bank} statement",
+                        detail=f"{report.credits} credits: {len(report.matched)} matched, "
+                               f"{len(report.unmatched)} unmatched, {len(report.ambiguous)} ambiguous, "
+                               f"{report.repeated} already uploaded")
+    return report
+
+
+def _match(line: StatementLine, payment: Payment, *, now: dt.datetime | None) -> None:
+    """Tie the line to the payment and confirm it; the unique ``payment_id`` refuses a second line."""
+    line.payment_id = payment.id
+    line.state = LineState.matched
+    db.session.flush()
+    db.session.execute(sa.update(BankTransfer).where(BankTransfer.payment_id == payment.id)
+                       .values(open_code=None).execution_options(synchronize_session=False))
+    _settle(payment, now=now)
+
+
+def _settle(payment: Payment, *, now: dt.datetime | None) -> None:
+    """Book the transfer as paid through the one confirmation every provider's payment goes through."""
+    confirm_payment(payment.id, now=now)
+    db.session.refresh(payment)
+    issue_receipt(payment)
+
+
+def assign_line(line: StatementLine, payment: Payment, *, user: User, now: dt.datetime | None = None) -> None:
+    """Let a manager say which transfer an unmatched or ambiguous credit pays; audited."""
+    if line.state == LineState.matched:
+        raise DonationRefused("this statement line already confirmed a payment")
+    if payment.provider != "bank_transfer" or payment.state not in UNPAID:
+        raise DonationRefused("choose a bank transfer that is not paid yet")
+    if db.session.scalar(sa.select(StatementLine.id).where(StatementLine.payment_id == payment.id)):
+        raise DonationRefused("another statement line already paid this transfer")
+    if line.amount_idr != payment.amount_idr:
+        raise DonationRefused(f"the line is {rupiah(line.amount_idr)} but the transfer asked for "
+                              f"{rupiah(payment.amount_idr)}")
+    line.assigned_by_id = user.id
+    _match(line, payment, now=now)
+    audit.record_action("bank_statement.assign", user=user, campaign=payment.donation.campaign,
+                        subject=f"payment {payment.id}",
+                        detail=f"statement line {line.id} of {line.booked_on.isoformat()} "
+                               f"{rupiah(line.amount_idr)}: {line.description[:200]}")
+
+
+def open_lines() -> list[StatementLine]:
+    """Return the credits still waiting for a manager (unmatched or ambiguous), oldest first."""
+    return db.session.scalars(sa.select(StatementLine)
+                              .where(StatementLine.state.in_([LineState.unmatched, LineState.ambiguous]))
+                              .order_by(StatementLine.booked_on, StatementLine.id)).all()
+
+
+def waiting_transfers() -> list[BankTransfer]:
+    """Return bank transfers not yet paid by any statement line, newest first."""
+    return db.session.scalars(
+        sa.select(BankTransfer).join(Payment, Payment.id == BankTransfer.payment_id)
+        .where(Payment.state.in_(UNPAID), ~sa.exists().where(StatementLine.payment_id == Payment.id))
+        .order_by(BankTransfer.id.desc()).limit(500)).all()
