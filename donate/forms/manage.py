@@ -239,3 +239,15 @@ class UpdateForm(FlaskForm):
     body = TextAreaField(lazy_gettext("Text"), validators=[DataRequired(), Length(max=10000)],
                          description=lazy_gettext("Markdown: **bold**, *italic*, lists with -, links as [text](https://…)."))
     picture = FileField(lazy_gettext("Picture (optional)"))
+
+
+class StatementForm(FlaskForm):
+    bank = SelectField(lazy_gettext("Statement layout"), choices=[
+        ("bca", "BCA (KlikBCA / myBCA)"), ("mandiri", "Mandiri (Livin' / MCM)"), ("bsi", "BSI (BSI Net / Mobile)"),
+        ("generic", lazy_gettext("Other: date, description, amount")),
+    ], validators=[DataRequired()])
+    file = FileField(lazy_gettext("Bank statement (CSV)"), validators=[FileRequired()])
+
+
+class AssignLineForm(FlaskForm):
+    payment_id = IntegerField(lazy_gettext("Transfer (payment number)"), validators=[DataRequired()])

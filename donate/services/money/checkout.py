@@ -117,7 +117,7 @@ def choose_method(method: str | None) -> tuple[str, PaymentProvider]:
     try:
         return method, provider_for(method)
     except KeyError:
-        raise DonationRefused(f"paying by {method} is not available here") from None
+        raise DonationRefused(lazy_gettext("paying by %(method)s is not available here"), method=method) from None
 
 
 def _checkout(donation: Donation, urls: UrlMaker, method: str | None, *, subscription: bool = False,
@@ -172,6 +172,7 @@ def sponsor_worker(campaign: Campaign, worker: Worker, months: int | str, design
     """
     monthly = months == "monthly"
     method, gateway = choose_method(method)
+    now = now or utcnow()
     count = 1 if monthly else int(months)
     if count not in SPONSOR_MONTHS:
         raise DonationRefused(lazy_gettext("a sponsorship is for 1, 3, 6 or 12 months"))

@@ -15,8 +15,12 @@ import io
 import re
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext
 
-class StatementUnreadable(ValueError):
+from ..errors import DomainError
+
+
+class StatementUnreadable(DomainError):
     """The file is not a statement of the chosen layout, or a line of it cannot be read."""
 
 
@@ -70,7 +74,7 @@ def _decode(data: bytes | str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise StatementUnreadable("the file is not text")
+    raise StatementUnreadable(lazy_gettext("the file is not text"))
 
 
 def _rows(text: str) -> list[list[str]]:
@@ -170,7 +174,8 @@ def _period(rows: list[list[str]]) -> tuple[dt.date, dt.date] | None:
 def parse_statement(data: bytes | str, bank: str) -> list[Credit]:
     """Return the statement's credits, or raise :class:`StatementUnreadable` naming the line at fault."""
     if bank not in LAYOUTS:
-        raise StatementUnreadable(f"unknown statement layout {bank!r}; choose one of {', '.join(LAYOUTS)}")
+        raise StatementUnreadable(lazy_gettext("unknown statement layout %(bank)s; choose one of %(layouts)s"),
+                                  bank=bank, layouts=", ".join(LAYOUTS))
     layout = LAYOUTS[bank]
     rows = _rows(_decode(data))
     for index, row in enumerate(rows):
@@ -181,7 +186,8 @@ def parse_statement(data: bytes | str, bank: str) -> list[Credit]:
             break
     else:
         wanted = " / ".join(layout.date[:1] + layout.description[:1] + (layout.amount or layout.credit)[:1])
-        raise StatementUnreadable(f"no header row with the columns {wanted} of the {bank} layout")
+        raise StatementUnreadable(lazy_gettext("no header row with the columns %(wanted)s of the %(bank)s layout"),
+                                  wanted=wanted, bank=bank)
     direction_at = _column(header, layout.direction) if layout.direction else None
     period = _period(rows[:index])
     credits = []
@@ -194,13 +200,18 @@ def parse_statement(data: bytes | str, bank: str) -> list[Credit]:
         if booked_on is None:
             if not raw_amount or not re.search(r"\d", raw_date):
                 continue  # a closing line such as "Saldo Awal", not a transaction
-            raise StatementUnreadable(f"line {number}: {raw_date!r} is not a date")
+            raise StatementUnreadable(lazy_gettext("line %(line)s: \"%(value)s\" is not a date"),
+                                      line=number, value=raw_date)
         if not raw_amount:
             continue  # a debit, in a layout with separate credit and debit columns
         amount = parse_amount(raw_amount, layout.decimal_comma)
         if amount is None:
-            raise StatementUnreadable(f"line {number}: {raw_amount!r} is not an amount in whole rupiah")
-        if direction_at is not None and cells[direction_at].strip().upper() in ("D", "DB", "DEBIT", "DEBET"):
+            raise StatementUnreadable(lazy_gettext("line %(line)s: \"%(value)s\" is not an amount in whole rupiah"),
+                                      line=number, value=raw_amount)
+        # The direction in its own column, or (BCA's newer export) in the unnamed cell after the amount.
+        beside = cells[amount_at + 1].strip().upper() if amount_at + 1 < len(cells) else ""
+        direction = cells[direction_at].strip().upper() if direction_at is not None else beside
+        if direction in ("D", "DB", "DEBIT", "DEBET"):
             amount = -abs(amount)
         if amount > 0:
             credits.append(Credit(line=number, booked_on=booked_on, description=cells[text_at][:500],

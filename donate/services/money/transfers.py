@@ -16,12 +16,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 
 from ...extensions import db
 from ...formatting import rupiah
 from ...models import BankTransfer, LineState, Payment, PaymentState, StatementLine, User
 from ...models.base import utcnow
 from ..access import audit
+from ..errors import Rupiah
 from ..locks import claim_once
 from .donations import DonationRefused, confirm_payment
 from .receipts import issue_receipt
@@ -57,7 +59,7 @@ def open_transfer(payment: Payment, *, minutes: int, now: dt.datetime | None = N
         # Another open transfer's exact amount would make the statement line ambiguous; skip those codes too.
         free = [code for code in CODES if code not in codes and gift + code not in amounts]
         if not free:
-            raise TransfersFull("too many bank transfers are waiting right now; choose another way to pay")
+            raise TransfersFull(lazy_gettext("too many bank transfers are waiting right now; choose another way to pay"))
         code = secrets.choice(free)
         transfer = BankTransfer(payment_id=payment.id, code=code, open_code=code, amount_due_idr=gift + code,
                                 created_at=now, expires_at=now + dt.timedelta(minutes=minutes))
@@ -70,7 +72,7 @@ def open_transfer(payment: Payment, *, minutes: int, now: dt.datetime | None = N
         payment.expires_at = transfer.expires_at
         db.session.flush()
         return transfer
-    raise TransfersFull("bank transfers are busy right now; try again in a moment")
+    raise TransfersFull(lazy_gettext("bank transfers are busy right now; try again in a moment"))
 
 
 def release_expired_codes(*, now: dt.datetime | None = None) -> int:
@@ -166,23 +168,27 @@ def _settle(payment: Payment, *, now: dt.datetime | None) -> None:
     issue_receipt(payment)
 
 
-def assign_line(line: StatementLine, payment: Payment, *, user: User, now: dt.datetime | None = None) -> None:
-    """Let a manager say which transfer an unmatched or ambiguous credit pays; audited."""
+def assign_line(line: StatementLine, payment_id: int, *, user: User, now: dt.datetime | None = None) -> Payment:
+    """Let a manager say which transfer an unmatched or ambiguous credit pays; audited. Return the payment."""
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        raise DonationRefused(lazy_gettext("no payment has the number %(id)s"), id=payment_id)
     if line.state == LineState.matched:
-        raise DonationRefused("this statement line already confirmed a payment")
+        raise DonationRefused(lazy_gettext("this statement line already confirmed a payment"))
     if payment.provider != "bank_transfer" or payment.state not in UNPAID:
-        raise DonationRefused("choose a bank transfer that is not paid yet")
+        raise DonationRefused(lazy_gettext("choose a bank transfer that is not paid yet"))
     if db.session.scalar(sa.select(StatementLine.id).where(StatementLine.payment_id == payment.id)):
-        raise DonationRefused("another statement line already paid this transfer")
+        raise DonationRefused(lazy_gettext("another statement line already paid this transfer"))
     if line.amount_idr != payment.amount_idr:
-        raise DonationRefused(f"the line is {rupiah(line.amount_idr)} but the transfer asked for "
-                              f"{rupiah(payment.amount_idr)}")
+        raise DonationRefused(lazy_gettext("the line is %(line)s but the transfer asked for %(asked)s"),
+                              line=Rupiah(line.amount_idr), asked=Rupiah(payment.amount_idr))
     line.assigned_by_id = user.id
     _match(line, payment, now=now)
     audit.record_action("bank_statement.assign", user=user, campaign=payment.donation.campaign,
                         subject=f"payment {payment.id}",
                         detail=f"statement line {line.id} of {line.booked_on.isoformat()} "
                                f"{rupiah(line.amount_idr)}: {line.description[:200]}")
+    return payment
 
 
 def open_lines() -> list[StatementLine]:
