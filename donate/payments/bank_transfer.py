@@ -2,14 +2,20 @@
 
 No provider is involved: the donor transfers gift + code (1–999 rupiah) and
 the credit is confirmed when a manager uploads the bank statement
-(``services.money.transfers``). Our own records are therefore authoritative.
+(``services.money.transfers``). The provider's own record is therefore the
+statement: a payment is paid when a statement line matched it, for that
+line's amount.
 """
+
+import datetime as dt
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import BankTransfer, Payment, PaymentState
-from .base import InvalidWebhook, PaymentProvider, ProviderEvent
+from ..models import BankTransfer, Payment, PaymentState, Refund, StatementLine
+from ..models.base import utcnow
+from .base import InvalidWebhook, PaymentProvider, ProviderError, ProviderEvent, ProviderRecord, RefundRecord, Verdict
 
 
 class BankTransferProvider(PaymentProvider):
@@ -34,17 +40,48 @@ class BankTransferProvider(PaymentProvider):
         """Bank transfers send no webhooks; statements are uploaded by a manager."""
         raise InvalidWebhook("bank transfers are confirmed from bank statements, not webhooks")
 
-    def fetch_state(self, payment: Payment) -> PaymentState:
-        """Our books are the record: a transfer is paid once a statement line matched it."""
-        return payment.state
+    @staticmethod
+    def _line(payment: Payment) -> StatementLine | None:
+        return db.session.scalar(sa.select(StatementLine).where(StatementLine.payment_id == payment.id))
+
+    def fetch_verdict(self, payment: Payment) -> Verdict:
+        """Paid for the amount of the statement line that matched it; else waiting, or expired past its time."""
+        line = self._line(payment)
+        if line is not None:
+            return Verdict(state=PaymentState.paid, amount_idr=line.amount_idr, currency="idr",
+                           payment_ref=payment.provider_ref, provider_amount=f"{line.amount_idr} idr",
+                           money_ref=f"line-{line.id}")
+        expired = payment.expires_at is not None and payment.expires_at <= utcnow()
+        return Verdict(state=PaymentState.expired if expired else PaymentState.pending,
+                       payment_ref=payment.provider_ref)
 
     def can_refund(self, payment: Payment) -> bool:
         """The money goes back by a transfer a manager makes by hand."""
         return False
 
-    def refund(self, payment: Payment, amount_idr: int) -> None:
+    def refund(self, refund: Refund) -> RefundRecord:
         """Refuse: a manager transfers the money back and records why."""
-        raise ValueError("a bank transfer is refunded by a manual transfer back")
+        raise ProviderError("a bank transfer is refunded by a manual transfer back")
+
+    def fetch_record(self, payment: Payment) -> ProviderRecord | None:
+        """Return what the bank statement says of the transfer (nothing if no line matched it)."""
+        line = self._line(payment)
+        if line is None:
+            return None
+        return ProviderRecord(payment_ref=payment.provider_ref, state=PaymentState.paid, received_idr=line.amount_idr,
+                              created_at=line.uploaded_at, payment_id=payment.id,
+                              extra={"line": line.id, "booked_on": line.booked_on.isoformat()})
+
+    def list_records(self, *, since: dt.datetime | None = None) -> Iterator[ProviderRecord]:
+        """Yield a record for every statement line that confirmed a transfer (uploaded since ``since``)."""
+        query = (sa.select(StatementLine, Payment.provider_ref).join(Payment, Payment.id == StatementLine.payment_id)
+                 .order_by(StatementLine.id))
+        if since is not None:
+            query = query.where(StatementLine.uploaded_at >= since)
+        for line, ref in db.session.execute(query):
+            yield ProviderRecord(payment_ref=ref, state=PaymentState.paid, received_idr=line.amount_idr,
+                                 created_at=line.uploaded_at, payment_id=line.payment_id,
+                                 extra={"line": line.id, "booked_on": line.booked_on.isoformat()})
 
     def pay_details(self, payment: Payment) -> dict:
         """Return the account to pay into, the exact amount with its code, and until when."""

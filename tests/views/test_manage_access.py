@@ -53,6 +53,10 @@ NEEDS = {
     "manage.revoke_card": "manage",
     "manage.cards": "manage",
     "manage.issue_cards": "manage",
+    # The foundation's bank account serves every campaign: any manager, and admins.
+    "manage.bank_transfers": "create",
+    "manage.upload_bank_statement": "create",
+    "manage.assign_statement_line": "create",
 }
 ROLES = ("anonymous", "donor", "verifier", "other_manager", "manager", "admin")
 ALLOWED = {
@@ -91,7 +95,7 @@ def world(app, make):
     db.session.commit()
     values = {"job_token": job.token, "slug": campaign.slug, "public_id": workers[0].public_id, "batch_id": batch.id,
               "payment_id": gift.payments[0].id, "token": upload.rejected_token, "name": "regions",
-              "user_id": people["donor"].id, "donation_id": gift.id, "flag_id": flag.id}
+              "user_id": people["donor"].id, "donation_id": gift.id, "flag_id": flag.id, "line_id": 1}
     return people, values
 
 

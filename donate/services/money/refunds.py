@@ -206,15 +206,23 @@ def send_refund(refund: Refund, *, user: User | None = None, today: dt.date | No
     payment = refund.payment
     if refund.state != RefundState.requested:
         return refund  # sent already (or reported by the provider's webhook first)
-    if payment.provider == MANUAL_PROVIDER:
-        record = RefundRecord(ref=f"manual-refund-{refund.id}", amount_idr=refund.amount_idr, status="succeeded",
-                              refund_id=refund.id)
-    else:
+    by_hand = payment.provider == MANUAL_PROVIDER
+    if not by_hand:
         try:
             gateway = payments.provider(payment.provider)
         except KeyError:
             raise RefundRefused(lazy_gettext("the %(provider)s provider is not configured here; refund it where "
                                              "it was paid"), provider=payment.provider) from None
+        # Virtual accounts and bank transfers cannot be reversed: a manager transfers the money back.
+        by_hand = not gateway.can_refund(payment)
+        if by_hand and not (refund.reason or "").strip():
+            raise RefundRefused(lazy_gettext("this gift was paid by %(method)s, which cannot be refunded "
+                                             "automatically: transfer the money back by hand and say why"),
+                                method=payment.method or payment.provider)
+    if by_hand:
+        record = RefundRecord(ref=f"manual-refund-{refund.id}", amount_idr=refund.amount_idr, status="succeeded",
+                              refund_id=refund.id)
+    else:
         try:
             record = gateway.refund(refund)
         except ProviderError as exc:
@@ -230,6 +238,7 @@ def send_refund(refund: Refund, *, user: User | None = None, today: dt.date | No
     audit.record_action("payment.refund", user=user, campaign=payment.donation.campaign,
                         subject=f"payment {payment.id}",
                         detail=f"{rupiah(refund.amount_idr)} / {rupiah(payment.amount_idr)} · #{refund.id}"
+                               + (" · manual transfer back" if by_hand else "")
                                + (f": {refund.reason}" if refund.reason else ""))
     return refund
 

@@ -25,8 +25,9 @@ from ...models.base import utcnow
 from ..access import audit
 from ..errors import Rupiah
 from ..locks import claim_once
-from .donations import DonationRefused, confirm_payment
-from .receipts import issue_receipt
+from ...payments.base import Verdict
+from .donations import DonationRefused
+from .settlement import settle_payment
 from .statements import parse_statement
 
 #: Codes a transfer may carry: 1 to 999 rupiah.
@@ -158,14 +159,16 @@ def _match(line: StatementLine, payment: Payment, *, now: dt.datetime | None) ->
     db.session.flush()
     db.session.execute(sa.update(BankTransfer).where(BankTransfer.payment_id == payment.id)
                        .values(open_code=None).execution_options(synchronize_session=False))
-    _settle(payment, now=now)
+    _settle(payment, line, now=now)
 
 
-def _settle(payment: Payment, *, now: dt.datetime | None) -> None:
-    """Book the transfer as paid through the one confirmation every provider's payment goes through."""
-    confirm_payment(payment.id, now=now)
-    db.session.refresh(payment)
-    issue_receipt(payment)
+def _settle(payment: Payment, line: StatementLine, *, now: dt.datetime | None) -> str:
+    """Book the transfer as paid for the line's amount, through the settlement every provider's payment goes through."""
+    verdict = Verdict(state=PaymentState.paid, amount_idr=line.amount_idr, currency="idr",
+                      payment_ref=payment.provider_ref, provider_amount=f"{line.amount_idr} idr",
+                      money_ref=f"line-{line.id}")
+    return settle_payment(payment, verdict, event_id=f"statement-line-{line.id}", event_type="statement line",
+                          now=now)
 
 
 def assign_line(line: StatementLine, payment_id: int, *, user: User, now: dt.datetime | None = None) -> Payment:

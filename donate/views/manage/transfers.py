@@ -61,7 +61,8 @@ def assign_statement_line(line_id):
     line = db.session.get(StatementLine, line_id)
     form = AssignLineForm()
     if line is None or not form.validate_on_submit():
-        abort(404 if line is None else 400)
+        flash(_("Not assigned: choose a statement line and enter the number of the payment it pays."))
+        return redirect(url_for("manage.bank_transfers"))
     try:
         payment = assign_line(line, form.payment_id.data, user=current_user)
     except DomainError as exc:
