@@ -157,7 +157,7 @@ class MidtransProvider(PaymentProvider):
             "customer_details": customer,
             "enabled_payments": [SNAP_PAYMENTS[payment.method]],
             "expiry": {"start_time": start.replace(tzinfo=dt.UTC).astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S %z"),
-                       "unit": "minute", "duration": max(1, int((expires - start).total_seconds() // 60))},
+                       "unit": "minute", "duration": max(1, round((expires - start).total_seconds() / 60))},
             "callbacks": {"finish": success_url},
         }
         if payment.method == "card":
