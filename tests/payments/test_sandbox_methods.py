@@ -50,7 +50,7 @@ def test_qris_shows_a_code_and_paying_settles_through_the_signed_webhook(client,
     assert (payment.provider, payment.method) == ("sandbox", "qris")
     page = client.get(checkout).get_data(as_text=True)
     assert "<svg" in page and "QRIS" in page
-    assert 'value="pay"' in page and 'value="fail"' not in page
+    assert 'value="pay"' in page and "Bayar dengan QRIS yang dipindai" in page
     thanks = client.get(client.post(checkout, data={"outcome": "pay"}).headers["Location"])
     db.session.expire_all()
     assert payment.state == PaymentState.paid

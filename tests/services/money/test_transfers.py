@@ -60,7 +60,7 @@ def transfer_of(payment) -> BankTransfer:
 
 def bca_statement(*lines, period=None) -> str:
     """A KlikBCA export: account lines, the header, transactions, balance totals."""
-    today = dt.date.today()
+    today = wib_today()  # statements are dated in Jakarta time, which is a day ahead from 17:00 UTC
     period = period or f"{today:%d/%m/%Y} - {today:%d/%m/%Y}"
     rows = ["No. rekening : 7123456789", "Nama : YAYASAN LINDUNGI PEKERJA", f"Periode : {period}",
             "Kode Mata Uang : Rp", "", "Tanggal Transaksi,Keterangan,Cabang,Jumlah,Saldo"]
@@ -249,12 +249,12 @@ def test_each_layout_yields_its_credits(bank, text, expected):
 
 def test_an_unreadable_line_names_its_line_and_nothing_is_stored(bank_app):
     text = "date,description,amount\n01/12/2026,OK,100123\n2026-13-45,BROKEN,5000\n"
-    with pytest.raises(StatementUnreadable, match="line 3"):
+    with pytest.raises(StatementUnreadable, match="baris 3"):
         upload_statement(text, "generic", user=None)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(StatementLine)) == 0
-    with pytest.raises(StatementUnreadable, match="line 2"):
+    with pytest.raises(StatementUnreadable, match="baris 2"):
         parse_statement("date,description,amount\n01/12/2026,X,12.50\n", "generic")
-    with pytest.raises(StatementUnreadable, match="header"):
+    with pytest.raises(StatementUnreadable, match="baris judul"):
         parse_statement("foo,bar\n1,2\n", "bca")
 
 
