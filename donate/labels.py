@@ -78,7 +78,7 @@ AUDIT_ACTIONS = {
 #: How money reached the campaign, by payment provider.
 PROVIDERS = {
     "manual": lazy_gettext("transfer recorded by staff"), "sandbox": lazy_gettext("sandbox (test payment)"),
-    "stripe": "Stripe", "midtrans": "Midtrans",
+    "stripe": "Stripe", "midtrans": "Midtrans", "bank_transfer": lazy_gettext("bank transfer with a unique code"),
 }
 
 

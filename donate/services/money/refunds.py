@@ -238,7 +238,6 @@ def send_refund(refund: Refund, *, user: User | None = None, today: dt.date | No
     audit.record_action("payment.refund", user=user, campaign=payment.donation.campaign,
                         subject=f"payment {payment.id}",
                         detail=f"{rupiah(refund.amount_idr)} / {rupiah(payment.amount_idr)} · #{refund.id}"
-                               + (" · manual transfer back" if by_hand else "")
                                + (f": {refund.reason}" if refund.reason else ""))
     return refund
 
