@@ -70,6 +70,8 @@ AUDIT_ACTIONS = {
     "remittance.transfer": lazy_gettext("Transfer to BPJS recorded"),
     "remittance.acknowledge": lazy_gettext("BPJS acknowledgement imported"),
     "remittance.cancel": lazy_gettext("Remittance batch cancelled"),
+    "bank_statement.upload": lazy_gettext("Bank statement uploaded"),
+    "bank_statement.assign": lazy_gettext("Statement line assigned by hand"),
     "payment.refund": lazy_gettext("Gift refunded"),
     "payment.flag_resolved": lazy_gettext("Payment notice settled"), "dashboard.export": lazy_gettext("Dashboard table downloaded"),
     "user.role": lazy_gettext("Role changed"), "user.assign": lazy_gettext("Campaign assignment changed"),
