@@ -314,7 +314,7 @@ def test_virtual_account_refund_is_a_manual_transfer_back_with_a_reason(client, 
     notify(client, transaction(payment, "settlement", "bank_transfer"))
     manager = user("bendahara@example.org", Role.admin)
     db.session.commit()
-    with pytest.raises(RefundRefused, match="secara manual"):
+    with pytest.raises(RefundRefused, match="transfer kembali uangnya sendiri"):
         refund_gift(db.session.get(Payment, payment.id), 16_800, user=manager)
     db.session.rollback()
     refund_gift(db.session.get(Payment, payment.id), 16_800, user=manager, reason="ditransfer balik ke BCA 123")
