@@ -28,7 +28,9 @@ def test_renewal_offers_each_term_and_uses_the_one_chosen(client, make):
     home = client.get("/donor/").get_data(as_text=True)
     offered = re.findall(r'<button type="submit" name="months" value="(\d+)"', home)
     assert offered == ["1", "3", "6", "12"]
-    response = client.post(f"/donor/workers/{worker.public_id}/renew", data={"months": "3"})
+    choice = client.post(f"/donor/workers/{worker.public_id}/renew", data={"months": "3"})  # then: how to pay
+    assert 'name="months" value="3"' in choice.get_data(as_text=True)
+    response = client.post(f"/donor/workers/{worker.public_id}/renew", data={"months": "3", "method": "qris"})
     assert "/sandbox/checkout/" in response.headers["Location"]
     renewal = db.session.scalars(sa.select(Donation).order_by(Donation.id.desc())).first()
     assert renewal.months == 3 and renewal.amount_idr == 3 * 16_800
