@@ -1,7 +1,7 @@
 """payment methods and expiry, bank transfers with a unique code, bank statement lines, monthly sponsorship by reminder
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01 16:08:30.490697
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0009'
-down_revision = '0008'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
