@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from donate import clock
 from donate.demo import DEMO_SLUG, load_demo
 from donate.extensions import db
 from donate.models.base import utcnow
@@ -70,7 +71,8 @@ def world(app, make):
     issue_receipt(payment, email=False, now=utcnow())
     batch = db.session.scalar(sa.select(RemittanceBatch).where(RemittanceBatch.campaign_id == campaign.id))
     token = issue_status_link(sponsored)
-    job = start_upload(campaign, make.worker_csv([make.csv_row()]), user=admin, verified=False, skip_invalid=False)
+    job = start_upload(campaign, make.worker_csv([make.csv_row()]), user=admin, verified=False, skip_invalid=False,
+                       today=clock.today())
     db.session.commit()
     values = {
         "job_token": job.token, "slug": campaign.slug, "public_id": waiting[0].public_id, "batch_id": batch.id, "payment_id": payment.id,
