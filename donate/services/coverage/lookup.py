@@ -8,7 +8,6 @@ comparison) and give the same :data:`NOT_FOUND` answer.
 
 import datetime as dt
 import hmac
-import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -30,7 +29,7 @@ from ...models import (
 )
 from ...months import current_month, month_end, month_start
 from ..errors import FieldError
-from ..workers.registry import find_worker_by_nik
+from ..workers.registry import find_worker_by_nik, is_kpj, normalise_kpj
 from .rates import base_premium
 from .waitlist import ARREARS_MONTHS, is_fundable, workers_ahead
 
@@ -38,7 +37,6 @@ from .waitlist import ARREARS_MONTHS, is_fundable, workers_ahead
 NEAR_IN_QUEUE = 100
 #: Compared against when no worker was found, so both paths do the same work.
 _NOBODY = "\0nobody"
-_KPJ = re.compile(r"^[0-9]{11}$")  # ASCII: \\d would take other scripts' digits
 
 
 class StatusQueryInvalid(FieldError):
@@ -134,8 +132,8 @@ def compact_nik(nik: str) -> str:
 
 def compact_kpj(kpj: str) -> str:
     """Return an 11-digit KPJ number without separators, or raise :class:`StatusQueryInvalid`."""
-    compact = re.sub(r"[\s.\-]", "", kpj or "")
-    if not _KPJ.match(compact):
+    compact = normalise_kpj(kpj)
+    if not is_kpj(compact):
         raise StatusQueryInvalid("kpj", lazy_gettext("a KPJ number has 11 digits"))
     return compact
 
@@ -145,7 +143,7 @@ def rate_limit_key(*, nik: str | None = None, kpj: str | None = None) -> str | N
     if nik:
         return "nik:" + vault().lookup_hash(stdnum_nik.compact(nik))[:32]
     if kpj:
-        return "kpj:" + vault().lookup_hash("kpj " + re.sub(r"[\s.\-]", "", kpj))[:32]
+        return "kpj:" + vault().lookup_hash("kpj " + normalise_kpj(kpj))[:32]
     return None
 
 

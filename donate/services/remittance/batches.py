@@ -10,7 +10,6 @@ still being ``remitted``, so an answer uploaded twice is counted once.
 """
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -41,7 +40,7 @@ from ..csvfiles import write_csv
 from ..errors import DomainError
 from ..locks import lock_campaign
 from ..workers.imports import ImportFileInvalid, read_rows
-from ..workers.registry import worker_nik
+from ..workers.registry import is_kpj, normalise_kpj, worker_nik
 
 #: Columns of the file BPJS needs for collective (kolektif) BPU registration.
 EXPORT_COLUMNS = ("nik", "full_name", "birth_date", "sex", "occupation", "regency_code", "regency_name",
@@ -208,12 +207,12 @@ def _check_ack_rows(batch: RemittanceBatch, rows, report: AckReport) -> list[Ack
         states[worker_id].add(state)
     seen_nik: dict[int, int] = {}
     seen_kpj: dict[str, int] = {}
-    owners = _kpj_owners({re.sub(r"[\s.\-]", "", raw.get("kpj") or "") for _, raw in rows} - {""})
+    owners = _kpj_owners({normalise_kpj(raw.get("kpj")) for _, raw in rows} - {""})
     checked = []
     for line, raw in rows:
         nik = stdnum_nik.compact(raw.get("nik") or "")
         status = (raw.get("status") or "").strip().lower()
-        kpj = re.sub(r"[\s.\-]", "", raw.get("kpj") or "") or None
+        kpj = normalise_kpj(raw.get("kpj")) or None
         reason = " ".join((raw.get("reason") or "").split())
         found = in_batch.get(box.lookup_hash(nik)) if nik else None
         if found is None:
@@ -229,7 +228,7 @@ def _check_ack_rows(batch: RemittanceBatch, rows, report: AckReport) -> list[Ack
             continue
         accepted = status in _ACCEPTED
         if accepted:
-            if kpj is None or not re.fullmatch(r"\d{11}", kpj):
+            if kpj is None or not is_kpj(kpj):
                 report.errors.append((line, "kpj: an accepted worker needs the 11-digit KPJ"))
                 continue
             if kpj in seen_kpj:

@@ -35,6 +35,10 @@ from ..access import audit
 from ..errors import DomainError, FieldError, Rupiah
 from ..locks import lock_campaign
 
+#: What people put between the digits of a KPJ card number.
+_KPJ_SEPARATORS = re.compile(r"[\s.\-]")
+#: A KPJ (BPJS Ketenagakerjaan card) number: 11 digits, ASCII only (\d would take other scripts' digits).
+_KPJ = re.compile(r"[0-9]{11}")
 #: Declared income assumed when none is given: the lowest BPU bracket.
 DEFAULT_INCOME_IDR = 1_000_000
 _YES = {"ya", "y", "yes", "true", "1"}
@@ -236,6 +240,16 @@ def register_worker(campaign: Campaign, details: WorkerDetails, *, verified: boo
     db.session.add(worker)
     db.session.flush()
     return worker
+
+
+def normalise_kpj(kpj: str | None) -> str:
+    """Return a KPJ number without the spaces, dots and dashes people write in it ("" for none)."""
+    return _KPJ_SEPARATORS.sub("", kpj or "")
+
+
+def is_kpj(kpj: str) -> bool:
+    """Tell whether a normalised KPJ number has the 11 ASCII digits BPJS issues."""
+    return _KPJ.fullmatch(kpj) is not None
 
 
 def find_worker_by_nik(nik: str) -> Worker | None:

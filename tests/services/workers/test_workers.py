@@ -9,11 +9,14 @@ from donate import clock
 from donate.demo import synthetic_nik
 from donate.extensions import db
 from donate.models import Sex, Verification, Worker
+from donate.services.coverage.lookup import StatusQueryInvalid, compact_kpj
 from donate.services.workers.registry import (
     WorkerInvalid,
     check_worker,
     display_name,
     find_worker_by_nik,
+    is_kpj,
+    normalise_kpj,
     register_worker,
     worker_nik,
 )
@@ -166,3 +169,11 @@ def test_display_name_is_pseudonymous(app, make):
     assert "Santoso" not in worker.display_name
     assert display_name("siti", "pedagang", "1402") == "Siti, pedagang, Indragiri Hulu"
     assert display_name("SITI NUR AISYAH", "nelayan", "6171") == "Siti N., nelayan, Pontianak"
+
+
+def test_one_kpj_rule_for_acknowledgements_and_status_checks():
+    assert normalise_kpj(" 123.456-789 01 ") == "12345678901" and normalise_kpj(None) == ""
+    assert is_kpj("12345678901") and not is_kpj("1234567890") and not is_kpj("١٢٣٤٥٦٧٨٩٠١")
+    assert compact_kpj("123 456 789 01") == "12345678901"
+    with pytest.raises(StatusQueryInvalid):
+        compact_kpj("123-456")
