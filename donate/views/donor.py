@@ -2,7 +2,16 @@
 
 import segno
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -130,7 +139,9 @@ def sponsor(slug, public_id):
     form.set_designations(offer.designations)
     choices = [(str(m), _("%(months)s months · %(amount)s", months=m, amount=rupiah(price)))
                for m, price in offer.prices.items()]
-    choices.append(("monthly", _("Every month until I stop · %(amount)s a month", amount=rupiah(offer.prices[1]))))
+    if any(gateway.supports_subscriptions for _method, gateway in enabled_methods()):
+        # Monthly only where a provider charges by itself: reminders to pay each month are not built yet.
+        choices.append(("monthly", _("Every month until I stop · %(amount)s a month", amount=rupiah(offer.prices[1]))))
     form.months.choices = choices
     if request.method == "GET":
         form.months.data = str(campaign.term_months) if campaign.term_months in SPONSOR_MONTHS else "6"

@@ -6,9 +6,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from donate import clock
 from donate.extensions import db
 from donate.models import (
     CoverageMonth,
+    Designation,
     Donation,
     DonationKind,
     Hold,
@@ -20,6 +22,8 @@ from donate.models import (
 from donate.months import current_month
 from donate.services.access.accounts import create_user
 from donate.services.ledger import check_ledger
+from donate.services.money.checkout import Donor, sponsor_worker
+from donate.services.money.donations import DonationRefused
 from donate.services.money.receipts import payment_token
 
 SIX_MONTHS = 6 * 16_800
@@ -262,3 +266,15 @@ def test_donor_pages_in_english(app, client, campaign, make):
     with app.app_context():
         html = client.get(f"/donor/campaigns/{campaign.slug}/give").get_data(as_text=True)
     assert "Rp 100.800" in html and "protects a worker for 6 months" in html
+
+
+def test_monthly_is_offered_only_where_a_provider_charges_by_itself(app, client, make):
+    campaign = make.campaign("monthly")
+    worker = make.worker(campaign)
+    db.session.commit()
+    page = client.get(f"/donor/campaigns/{campaign.slug}/workers/{worker.public_id}").get_data(as_text=True)
+    assert 'name="months"' in page
+    assert 'value="monthly"' not in page  # the sandbox cannot charge each month by itself
+    with pytest.raises(DonationRefused):
+        sponsor_worker(campaign, worker, "monthly", Designation.infak, Donor(name="A", email="a@example.org"),
+                       lambda payment: ("/ok", "/cancel"), method="qris", today=clock.today(), now=clock.now())

@@ -166,14 +166,17 @@ def sponsor_worker(campaign: Campaign, worker: Worker, months: int | str, design
                    now: dt.datetime | None = None) -> tuple[Payment, str]:
     """Hold a named worker and open the checkout for ``months`` months of cover (or "monthly").
 
-    "monthly" funds one month at a time: charged by the provider where it can
-    (a card subscription), else paid each month by any method after a reminder.
+    "monthly" funds one month at a time, charged by a provider that charges by
+    itself (a card subscription); other methods are refused until monthly
+    reminders to pay by QRIS, e-wallet or transfer exist.
     The hold lasts as long as the chosen method's payment can still be paid.
     """
     monthly = months == "monthly"
     method, gateway = choose_method(method)
     now = now or utcnow()
     count = 1 if monthly else int(months)
+    if monthly and not gateway.supports_subscriptions:
+        raise DonationRefused(lazy_gettext("paying every month needs a card; choose how many months to pay now"))
     if count not in SPONSOR_MONTHS:
         raise DonationRefused(lazy_gettext("a sponsorship is for 1, 3, 6 or 12 months"))
     if not worker.public_profile or not is_fundable(worker, designation, campaign):
