@@ -47,10 +47,20 @@ FUNDER_ACCOUNTS = (Account.received, Account.refunded)
 
 def _add(model, rows: list[dict], *counters: str) -> None:
     """Add ``rows``' counters to ``model``'s rows with the same key, creating those missing."""
-    rows = [row for row in rows if any(row[c] for c in counters)]
+    table = model.__table__
+    # One row per key: PostgreSQL refuses an upsert that would touch the same row twice.
+    keys = [column.name for column in table.primary_key.columns]
+    merged: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        if key in merged:
+            for counter in counters:
+                merged[key][counter] += row[counter]
+        else:
+            merged[key] = dict(row)
+    rows = [row for row in merged.values() if any(row[c] for c in counters)]
     if not rows:
         return
-    table = model.__table__
     for start in range(0, len(rows), _CHUNK):
         statement = upsert(table).values(rows[start:start + _CHUNK])
         db.session.execute(statement.on_conflict_do_update(

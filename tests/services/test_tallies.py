@@ -163,3 +163,19 @@ def test_rebuild_recomputes_every_figure(app, make):
     tallies.rebuild_figures()
     assert_figures_exact(campaign)
     assert campaign_progress(campaign, today=dt.date.today())["workers_funded"] == 2
+
+
+def test_months_of_one_figure_changed_in_one_flush_are_counted_once_each(app, make):
+    """Several coverage months with the same tally key, moved by the ORM together (PostgreSQL refused it)."""
+    campaign = make.campaign("one-flush", term_months=3)
+    make.workers(campaign, 3)
+    today = dt.date(2018, 3, 15)
+    make.paid_gift(campaign, 3 * 3 * 16_800, designation=Designation.infak)
+    allocate_pool(campaign, today=today, now=dt.datetime(2018, 3, 15, 9))
+    due = db.session.scalars(sa.select(CoverageMonth).where(CoverageMonth.campaign_id == campaign.id,
+                                                            CoverageMonth.month == current_month(today))).all()
+    assert len(due) == 3
+    for month in due:
+        month.state = CoverageState.remitted
+    db.session.flush()
+    assert tallies.check_figures() == []
