@@ -23,6 +23,13 @@ from flask.testing import FlaskClient
 
 from donate import create_app
 from donate.extensions import db
+from donate.services import ledger
+
+#: The base premium: JKK at the lowest bracket (Rp 10,000) plus JKM (Rp 6,800), a month.
+PREMIUM = 16_800
+#: The day service tests live on, and a moment of it: fixed, so no test depends on the real date.
+TODAY = dt.date(2018, 3, 15)
+NOW = dt.datetime(2018, 3, 15, 9, 0)
 
 PG_URL = os.environ.get("DONATE_TEST_DATABASE_URL", "")
 ON_POSTGRES = PG_URL.startswith("postgresql")
@@ -199,3 +206,10 @@ def count_queries(app):
             sa.event.remove(db.engine, "before_cursor_execute", count)
 
     return counting
+
+
+@pytest.fixture
+def books_stay_sound(app):
+    """Fail the test when the books are unsound after it (ledger invariants and kept figures)."""
+    yield
+    assert ledger.check_ledger() == []

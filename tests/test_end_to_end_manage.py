@@ -28,9 +28,9 @@ from donate.models import (
 from donate.months import current_month, month_start
 from donate.services import ledger
 from donate.services.campaigns.progress import campaign_progress
+from tests.conftest import PREMIUM
 from tests.manage_helpers import login, staff_user
 
-PREMIUM = 16_800
 TERM = 6
 
 

@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import http.client
 import datetime
+import http.client
 import io
 import json
 import os
@@ -51,8 +51,8 @@ for path in (ROOT, HERE):
         sys.path.insert(0, str(path))
 
 import sqlalchemy as sa  # noqa: E402
-
 from bench_import_allocate import PG_URL, Database, worker_csv  # noqa: E402
+
 from donate.extensions import db, limiter  # noqa: E402
 from donate.models import (  # noqa: E402
     Campaign,
@@ -70,7 +70,11 @@ from donate.months import current_month  # noqa: E402
 from donate.services import ledger  # noqa: E402
 from donate.services.access.accounts import create_user  # noqa: E402
 from donate.services.coverage.allocation import allocate_pool  # noqa: E402
-from donate.services.money.donations import confirm_payment, create_donation, start_payment  # noqa: E402
+from donate.services.money.donations import (  # noqa: E402
+    confirm_payment,
+    create_donation,
+    start_payment,
+)
 from donate.services.remittance.batches import (  # noqa: E402
     acknowledge_batch,
     create_batch,

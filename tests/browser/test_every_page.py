@@ -16,8 +16,15 @@ from PIL import Image
 from donate import clock
 from donate.demo import DEMO_SLUG, load_demo
 from donate.extensions import db
+from donate.models import (
+    Campaign,
+    Designation,
+    DonationKind,
+    RemittanceBatch,
+    Role,
+    Worker,
+)
 from donate.models.base import utcnow
-from donate.models import Campaign, Designation, DonationKind, Payment, RemittanceBatch, Role, Worker
 from donate.services.access.accounts import create_user, password_reset_token
 from donate.services.campaigns.images import save_image, set_cover
 from donate.services.campaigns.updates import post_update, unsubscribe_token

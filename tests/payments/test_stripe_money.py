@@ -37,6 +37,7 @@ from donate.services import ledger
 from donate.services.coverage.allocation import allocate_pool
 from donate.services.ledger import balance, check_ledger
 from donate.services.money import refunds
+from tests.conftest import PREMIUM
 from tests.manage_helpers import login, staff_user
 from tests.payments.test_stripe import (  # noqa: F401 (fixtures)
     API,
@@ -59,8 +60,6 @@ from tests.payments.test_stripe import (  # noqa: F401 (fixtures)
     stripe_app,
     stripe_list,
 )
-
-PREMIUM = 16_800
 
 
 def give(client, campaign, amount, api, session="cs_test_1"):

@@ -5,7 +5,6 @@ timeout); on PostgreSQL they race for real and the row locks and conditional
 updates in the services are what keep the books right.
 """
 
-import datetime as dt
 import itertools
 import threading
 
@@ -37,12 +36,10 @@ from donate.services.money.donations import (
     start_payment,
 )
 from donate.services.money.refunds import RefundRefused, refund_payment
+from tests.conftest import NOW, PREMIUM, TODAY
 
 THREADS = 20
-PREMIUM = 16_800
 TERM = 6
-TODAY = dt.date(2018, 3, 15)
-NOW = dt.datetime(2018, 3, 15, 9, 0)
 M = month_index(TODAY)
 _refs = itertools.count(1)
 

@@ -4,8 +4,7 @@ import importlib
 import inspect
 import pkgutil
 
-from flask_babel import force_locale
-from flask_babel import lazy_gettext
+from flask_babel import force_locale, lazy_gettext
 
 import donate.services
 from donate.services.errors import DomainError, FieldError, Rupiah

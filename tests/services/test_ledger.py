@@ -22,8 +22,7 @@ from donate.services import ledger
 from donate.services.coverage.allocation import allocate_pool
 from donate.services.money.donations import create_donation
 from donate.services.money.refunds import refund_payment
-
-PREMIUM = 16_800
+from tests.conftest import PREMIUM
 
 
 def _raw_journal(campaign_id: int, *lines: tuple[Account, Designation, int], kind: str = "raw",

@@ -44,8 +44,8 @@ from donate.services.money.donations import (
 )
 from donate.services.money.refunds import RefundRefused, refund_payment
 from tests import factories
+from tests.conftest import PREMIUM
 
-PREMIUM = 16_800
 _refs = itertools.count(1)
 
 designations = st.sampled_from(list(Designation))

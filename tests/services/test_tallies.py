@@ -23,15 +23,19 @@ from donate.models import (
 )
 from donate.months import current_month
 from donate.services import ledger, tallies
-from donate.services.errors import DomainError
 from donate.services.campaigns.progress import campaign_progress
 from donate.services.coverage.allocation import ARREARS_MONTHS, allocate_pool
+from donate.services.errors import DomainError
 from donate.services.money.refunds import refund_payment
-from donate.services.remittance.batches import acknowledge_batch, cancel_batch, create_batch, record_transfer
+from donate.services.remittance.batches import (
+    acknowledge_batch,
+    cancel_batch,
+    create_batch,
+    record_transfer,
+)
 from donate.services.workers.imports import import_workers
 from donate.services.workers.registry import worker_nik
-
-PREMIUM = 16_800
+from tests.conftest import PREMIUM
 
 
 def scanned_progress(campaign) -> dict:

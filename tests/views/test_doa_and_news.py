@@ -6,9 +6,9 @@ import sqlalchemy as sa
 
 from donate.extensions import db
 from donate.models import Amin, AuditEvent, Donation, OutboxMessage, Role, UpdateOptOut
+from donate.models.base import utcnow
 from donate.services.access.accounts import create_user
 from donate.services.campaigns.updates import post_update
-from donate.models.base import utcnow
 from donate.services.donors.doa import PER_PAGE, prayers
 from tests.manage_helpers import login, staff_user
 

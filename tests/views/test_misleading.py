@@ -14,7 +14,11 @@ from donate.months import current_month
 from donate.services.access.accounts import create_user, email_confirmation_token
 from donate.services.coverage.allocation import allocate_pool
 from donate.services.money.donations import create_donation
-from donate.services.remittance.batches import acknowledge_batch, create_batch, record_transfer
+from donate.services.remittance.batches import (
+    acknowledge_batch,
+    create_batch,
+    record_transfer,
+)
 from donate.services.workers.registry import worker_nik
 from tests.manage_helpers import login, staff_user
 

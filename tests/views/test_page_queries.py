@@ -6,7 +6,11 @@ from donate.extensions import db
 from donate.models import Designation, DonationKind
 from donate.months import current_month
 from donate.services.coverage.allocation import allocate_pool
-from donate.services.remittance.batches import acknowledge_batch, create_batch, record_transfer
+from donate.services.remittance.batches import (
+    acknowledge_batch,
+    create_batch,
+    record_transfer,
+)
 from donate.services.workers.registry import worker_nik
 
 TERM_COST = 6 * 16_800

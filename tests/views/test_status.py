@@ -31,8 +31,7 @@ from donate.services.money.donations import (
     start_payment,
 )
 from donate.services.workers.registry import worker_nik
-
-PREMIUM = 16_800
+from tests.conftest import PREMIUM
 
 
 def sponsor(campaign, worker, months=6, *, today=None, donor_name="PT Sawit Lestari", anonymous=False):

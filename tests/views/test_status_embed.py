@@ -10,8 +10,7 @@ from donate.services.campaigns.transparency import campaign_transparency
 from donate.services.coverage.allocation import allocate_pool
 from donate.services.money.donations import record_funding
 from donate.services.money.refunds import refund_payment
-
-PREMIUM = 16_800
+from tests.conftest import PREMIUM
 
 
 def test_widget_can_be_framed_by_partners(client, make):

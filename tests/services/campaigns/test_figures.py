@@ -7,7 +7,6 @@ import sqlalchemy as sa
 
 from donate import clock
 from donate.extensions import db
-from donate.services import tallies
 from donate.models import (
     Account,
     Allocation,
@@ -18,7 +17,7 @@ from donate.models import (
     Role,
 )
 from donate.months import current_month, month_start
-from donate.services import ledger
+from donate.services import ledger, tallies
 from donate.services.campaigns.books import money_by_designation, money_by_funder
 from donate.services.campaigns.figures import (
     coverage_over_time,

@@ -26,11 +26,9 @@ from donate.services.coverage.allocation import (
     fund_sponsorship,
 )
 from donate.services.money.donations import create_donation
+from tests.conftest import NOW, PREMIUM, TODAY
 
-PREMIUM = 16_800
 TERM = 6
-TODAY = dt.date(2018, 3, 15)
-NOW = dt.datetime(2018, 3, 15, 9, 0)
 M = month_index(TODAY)
 
 
@@ -66,15 +64,14 @@ def fund_months(make, campaign, worker, first: int, count: int, designation=Desi
     return run
 
 
+pytestmark = pytest.mark.usefixtures("books_stay_sound")
+
+
 @pytest.fixture
 def campaign(make):
     return make.campaign(term_months=TERM)
 
 
-@pytest.fixture(autouse=True)
-def books_stay_sound(app):
-    yield
-    assert ledger.check_ledger() == []
 
 
 # The waitlist

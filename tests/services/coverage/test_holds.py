@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from donate.extensions import db
 from donate.models import CoverageMonth, Designation, DonationKind, Hold, PaymentState
 from donate.months import month_index
-from donate.services import ledger
 from donate.services.coverage.allocation import fund_sponsorship
 from donate.services.coverage.holds import (
     WorkerUnavailable,
@@ -23,18 +22,13 @@ from donate.services.money.donations import (
     fail_payment,
     start_payment,
 )
+from tests.conftest import NOW, PREMIUM, TODAY
 
-PREMIUM = 16_800
-TODAY = dt.date(2018, 3, 15)
-NOW = dt.datetime(2018, 3, 15, 9, 0)
 M = month_index(TODAY)
 _refs = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def books_stay_sound(app):
-    yield
-    assert ledger.check_ledger() == []
+pytestmark = pytest.mark.usefixtures("books_stay_sound")
 
 
 @pytest.fixture

@@ -10,10 +10,13 @@ from donate.months import current_month
 from donate.services import ledger
 from donate.services.access.accounts import create_user
 from donate.services.coverage.allocation import MAX_MONTHS_AHEAD
-from donate.services.money.donations import confirm_payment, create_donation, start_payment
+from donate.services.money.donations import (
+    confirm_payment,
+    create_donation,
+    start_payment,
+)
+from tests.conftest import PREMIUM
 from tests.manage_helpers import login
-
-PREMIUM = 16_800
 
 
 def late_sponsorship(campaign, worker, n: int, **fields):

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from donate import clock
 from donate.extensions import db
 from donate.models import CoverageMonth, Designation, Role
+from donate.months import current_month
 from donate.services.coverage.allocation import allocate_pool
 from donate.services.coverage.waitlist import (
     is_fundable,
@@ -14,7 +15,6 @@ from donate.services.coverage.waitlist import (
     next_fundable_month,
     waiting_count,
 )
-from donate.months import current_month
 from tests.manage_helpers import login, staff_user
 
 

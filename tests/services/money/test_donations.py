@@ -41,18 +41,13 @@ from donate.services.money.donations import (
 from donate.services.money.events import handle_event
 from donate.services.money.refunds import RefundRefused, refund_payment
 from donate.services.money.settlement import settle_payment
+from tests.conftest import NOW, PREMIUM, TODAY
 
-PREMIUM = 16_800
-TODAY = dt.date(2018, 3, 15)
-NOW = dt.datetime(2018, 3, 15, 9, 0)
 M = month_index(TODAY)
 _refs = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def books_stay_sound(app):
-    yield
-    assert ledger.check_ledger() == []
+pytestmark = pytest.mark.usefixtures("books_stay_sound")
 
 
 @pytest.fixture

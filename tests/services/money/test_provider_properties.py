@@ -14,7 +14,13 @@ import itertools
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from donate.extensions import db
 from donate.models import (
@@ -36,8 +42,8 @@ from donate.services.coverage.allocation import allocate_pool
 from donate.services.money.donations import create_donation, start_payment
 from donate.services.money.events import EventTooEarly, handle_event
 from tests import factories
+from tests.conftest import PREMIUM
 
-PREMIUM = 16_800
 _ids = itertools.count(1)
 
 

@@ -9,7 +9,11 @@ from donate import payments
 from donate.extensions import db
 from donate.models import Designation, DonationKind, Payment, SandboxRecord
 from donate.payments.base import RefundRecord
-from donate.services.money.donations import confirm_payment, create_donation, start_payment
+from donate.services.money.donations import (
+    confirm_payment,
+    create_donation,
+    start_payment,
+)
 from donate.services.money.reconcile import reconcile
 from donate.services.money.refunds import apply_refund
 

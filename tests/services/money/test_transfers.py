@@ -25,7 +25,11 @@ from donate.models import (
 from donate.models.base import utcnow
 from donate.services import ledger
 from donate.services.money.checkout import Donor, give_to_pool
-from donate.services.money.statements import StatementUnreadable, parse_amount, parse_statement
+from donate.services.money.statements import (
+    StatementUnreadable,
+    parse_amount,
+    parse_statement,
+)
 from donate.services.money.transfers import CODES, assign_line, upload_statement
 from tests.manage_helpers import login, user
 
