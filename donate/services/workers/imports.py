@@ -303,11 +303,12 @@ def upload_workers(campaign: Campaign, data, *, user: User, verified: bool,
     return result
 
 
-def rejected_rows_csv(campaign: Campaign, token: str, *, user: User | None = None) -> str | None:
-    """Return an upload's rejected rows (full NIKs: audited), or ``None`` if unknown or older than a week."""
+def rejected_rows_csv(campaign: Campaign, token: str, *, now: dt.datetime,
+                      user: User | None = None) -> str | None:
+    """Return an upload's rejected rows (full NIKs: audited), or ``None`` if unknown or a week older than ``now``."""
     found = db.session.scalar(sa.select(RejectedRowsFile).where(
         RejectedRowsFile.token == token, RejectedRowsFile.campaign_id == campaign.id,
-        RejectedRowsFile.created_at > utcnow() - dt.timedelta(days=REJECTED_ROWS_DAYS)))
+        RejectedRowsFile.created_at > now - dt.timedelta(days=REJECTED_ROWS_DAYS)))
     if found is None:
         return None
     if user is not None:

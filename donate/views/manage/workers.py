@@ -143,7 +143,7 @@ def upload_workers(slug):
 def rejected_rows(slug, token):
     """Download the rejected rows of an upload with their line and reason."""
     campaign = campaign_for(slug, REGISTER)
-    content = rejected_rows_csv(campaign, token, user=current_user)
+    content = rejected_rows_csv(campaign, token, now=clock.now(), user=current_user)
     if content is None:
         abort(404)
     db.session.commit()
