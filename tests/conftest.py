@@ -4,6 +4,10 @@ Set ``DONATE_TEST_DATABASE_URL`` (e.g. ``postgresql+psycopg://postgres@127.0.0.1
 to run the whole suite on PostgreSQL; otherwise every test gets its own
 SQLite file, copied from one migrated once per session.
 
+Set ``DONATE_TEST_REDIS_URL`` to run the Redis cases (job queue, rate-limit
+storage) on that server; unset, they use a Redis on 127.0.0.1:6379 (db 15)
+when one answers.
+
 Set ``DONATE_TEST_TODAY`` (e.g. ``2027-01-31``) to pin the clock for the whole
 run with time-machine: the suite must pass on any day, the first and the last
 of a month included. The clock starts just after midnight UTC of that day and
@@ -37,6 +41,25 @@ ON_POSTGRES = PG_URL.startswith("postgresql")
 SEEDED = {"alembic_version", "premium_rates"}
 #: The day the whole run believes it is, when set.
 PINNED_TODAY = os.environ.get("DONATE_TEST_TODAY", "").strip()
+#: Where a test finds Redis when ``DONATE_TEST_REDIS_URL`` is not set: the local server, if one answers.
+LOCAL_REDIS = "redis://127.0.0.1:6379/15"
+
+
+def redis_test_url() -> str:
+    """Return the Redis the tests may use: ``DONATE_TEST_REDIS_URL``, else a local Redis that answers, else ''."""
+    url = os.environ.get("DONATE_TEST_REDIS_URL", "").strip()
+    if url:
+        return url
+    from redis import Redis
+    from redis.exceptions import RedisError
+    try:
+        Redis.from_url(LOCAL_REDIS, socket_connect_timeout=0.3, socket_timeout=0.3).ping()
+    except (RedisError, OSError):
+        return ""
+    return LOCAL_REDIS
+
+
+REDIS_URL = redis_test_url()
 
 
 def pytest_configure(config):

@@ -1,6 +1,5 @@
 """Work after commit and off the request: mail never holds up a webhook, and the queue retries it."""
 
-import os
 import socket
 import threading
 
@@ -12,9 +11,9 @@ from donate.models import OutboxMessage, PaymentState, User
 from donate.payments import provider
 from donate.services import mail
 from tests.payments.test_sandbox import event, post_webhook, sponsorship
+from tests.conftest import REDIS_URL
 from tests.services.test_mail import FakeSMTP
 
-REDIS_URL = os.environ.get("DONATE_TEST_REDIS_URL", "")
 
 
 class SilentSMTP:
@@ -95,7 +94,7 @@ def test_mail_that_failed_after_commit_is_resent_by_the_worker_command(app, runn
     assert message.sent_at is not None and len(FakeSMTP.sent) == 1
 
 
-@pytest.mark.skipif(not REDIS_URL, reason="needs Redis (DONATE_TEST_REDIS_URL)")
+@pytest.mark.skipif(not REDIS_URL, reason="needs Redis (DONATE_TEST_REDIS_URL, or one on 127.0.0.1:6379)")
 def test_on_redis_mail_goes_through_the_queue_with_retries(app, monkeypatch):
     from redis import Redis
 

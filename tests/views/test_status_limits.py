@@ -1,10 +1,9 @@
 """Rate limits on the status check, per client and per worker, in memory and in Redis.
 
-The Redis case runs when ``DONATE_TEST_REDIS_URL`` is set (CI's PostgreSQL run
-sets it); parametrising over the storages means nothing is ever skipped.
+The Redis case runs when ``DONATE_TEST_REDIS_URL`` is set or a local Redis answers
+(see ``tests/conftest.py``); parametrising over the storages means nothing is ever skipped.
 """
 
-import os
 import uuid
 
 import pytest
@@ -12,8 +11,9 @@ import pytest
 from donate import create_app
 from donate.extensions import db, limiter
 from donate.services.workers.registry import worker_nik
+from tests.conftest import REDIS_URL
 
-STORAGES = ["memory://"] + ([os.environ["DONATE_TEST_REDIS_URL"]] if os.environ.get("DONATE_TEST_REDIS_URL") else [])
+STORAGES = ["memory://"] + ([REDIS_URL] if REDIS_URL else [])
 
 
 @pytest.fixture(params=STORAGES, ids=lambda uri: uri.split(":")[0])
