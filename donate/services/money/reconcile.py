@@ -5,6 +5,11 @@ each payment of each configured provider, what the provider says it
 collected, refunded and lost to disputes must equal what the ledger booked
 for it; and every paid record the provider holds must be a payment here
 (or a flagged event whose money waits in suspense).
+
+Midtrans is asked order by order (its Core API lists nothing); a bank
+transfer's record is the statement line that matched it. Money a manager
+sent back by hand (virtual accounts, transfers) is in the ledger but in no
+provider's record, so it is left out of the refunds compared.
 """
 
 import datetime as dt
@@ -17,6 +22,7 @@ from ...extensions import db
 from ...models import RECEIVED_STATES, Dispute, Donation, FlaggedEvent, Payment, PaymentState, Refund
 from ...formatting import rupiah
 from ...payments.base import ProviderRecord
+from .refunds import BY_HAND_PREFIX
 
 #: Payments read per database round trip.
 BATCH = 500
@@ -48,10 +54,10 @@ class Reconciliation:
     checked: int = 0
 
 
-def _booked(payment_ids: list[int], model, column) -> dict[int, int]:
+def _booked(payment_ids: list[int], model, column, *conditions) -> dict[int, int]:
     """Return ``sum(column)`` per payment for the refunds or disputes of these payments."""
     rows = db.session.execute(sa.select(model.payment_id, sa.func.coalesce(sa.func.sum(column), 0))
-                              .where(model.payment_id.in_(payment_ids)).group_by(model.payment_id))
+                              .where(model.payment_id.in_(payment_ids), *conditions).group_by(model.payment_id))
     return {payment_id: int(total) for payment_id, total in rows}
 
 
@@ -103,7 +109,10 @@ def reconcile(campaign=None, *, since: dt.datetime | None = None) -> Reconciliat
                 break
             last_id = page[-1].id
             ids = [p.id for p in page]
-            refunded = _booked(ids, Refund, Refund.booked_idr)
+            # Money a manager transferred back by hand (a virtual account, a bank transfer) left through no
+            # provider, so the provider's record cannot show it: only refunds made at the provider are compared.
+            refunded = _booked(ids, Refund, Refund.booked_idr, sa.or_(
+                Refund.provider_ref.is_(None), ~Refund.provider_ref.startswith(BY_HAND_PREFIX, autoescape=True)))
             disputed = _booked(ids, Dispute, Dispute.withdrawn_idr)
             for payment in page:
                 known.add(payment.provider_ref)

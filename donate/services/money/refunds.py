@@ -39,6 +39,9 @@ from ..errors import DomainError, Rupiah
 from ..locks import lock_campaign
 from .donations import MANUAL_PROVIDER, transition
 
+#: The reference of a refund a manager made by transferring the money back: no provider holds a record of it.
+BY_HAND_PREFIX = "manual-refund-"
+
 
 class RefundRefused(DomainError):
     """A refund larger than what was paid or than the pool can give back."""
@@ -220,7 +223,7 @@ def send_refund(refund: Refund, *, user: User | None = None, today: dt.date | No
                                              "automatically: transfer the money back by hand and say why"),
                                 method=payment.method or payment.provider)
     if by_hand:
-        record = RefundRecord(ref=f"manual-refund-{refund.id}", amount_idr=refund.amount_idr, status="succeeded",
+        record = RefundRecord(ref=f"{BY_HAND_PREFIX}{refund.id}", amount_idr=refund.amount_idr, status="succeeded",
                               refund_id=refund.id)
     else:
         try:
@@ -256,7 +259,7 @@ def refund_payment(payment: Payment, amount_idr: int | None = None, *, today: dt
     refund = Refund(payment_id=payment.id, amount_idr=amount_idr, state=RefundState.requested)
     db.session.add(refund)
     db.session.flush()
-    apply_refund(payment, RefundRecord(ref=f"manual-refund-{refund.id}", amount_idr=amount_idr,
+    apply_refund(payment, RefundRecord(ref=f"{BY_HAND_PREFIX}{refund.id}", amount_idr=amount_idr,
                                        status="succeeded", refund_id=refund.id), today=today)
     return amount_idr
 
