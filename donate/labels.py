@@ -6,6 +6,8 @@ from .models import (
     AllocationKind,
     BatchState,
     CampaignStatus,
+    ClaimKind,
+    ClaimProgramme,
     CoverageState,
     Designation,
     PaymentState,
@@ -36,6 +38,10 @@ LABELS = {
     Role.donor: lazy_gettext("donor"), Role.verifier: lazy_gettext("verifier"), Role.manager: lazy_gettext("manager"),
     Role.admin: lazy_gettext("admin"),
     Sex.male: lazy_gettext("male"), Sex.female: lazy_gettext("female"),
+    ClaimProgramme.jkk: lazy_gettext("JKK (work accident)"), ClaimProgramme.jkm: lazy_gettext("JKM (death)"),
+    ClaimKind.medical: lazy_gettext("medical care"), ClaimKind.income: lazy_gettext("income while unable to work"),
+    ClaimKind.disability: lazy_gettext("disability"), ClaimKind.accident_death: lazy_gettext("death from a work accident"),
+    ClaimKind.heirs: lazy_gettext("money to the heirs"),
 }
 
 
@@ -76,6 +82,7 @@ AUDIT_ACTIONS = {
     "payment.flag_resolved": lazy_gettext("Payment notice settled"), "dashboard.export": lazy_gettext("Dashboard table downloaded"),
     "user.role": lazy_gettext("Role changed"), "user.assign": lazy_gettext("Campaign assignment changed"),
     "status_link.issue": lazy_gettext("Status link issued"), "status_link.revoke": lazy_gettext("Status link revoked"),
+    "claim.record": lazy_gettext("Claim paid by BPJS recorded"),
 }
 #: How money reached the campaign, by payment provider.
 PROVIDERS = {

@@ -32,7 +32,8 @@ CAMPAIGN = {
     "additionalProperties": False,
     "required": ["slug", "name", "target_workers", "term_months", "workers_registered",
                  "workers_waiting", "workers_funded", "workers_protected", "worker_months_funded",
-                 "raised_idr", "allocated_idr", "pool_balance_idr", "donors", "premium_idr", "regions"],
+                 "raised_idr", "allocated_idr", "pool_balance_idr", "donors", "premium_idr", "regions",
+                 "claims_paid", "claims_paid_idr"],
     "properties": {
         "slug": {"type": "string"},
         "name": {"type": "string"},
@@ -50,6 +51,9 @@ CAMPAIGN = {
         "donors": COUNT,
         "premium_idr": {**MONEY, "description": "Base premium (JKK + JKM) per worker per month."},
         "regions": {"type": "array", "items": {"$ref": "#/components/schemas/Region"}},
+        "claims_paid": {**COUNT, "description": "Claims BPJS paid for the campaign's workers (JKK and JKM)."},
+        "claims_paid_idr": {**MONEY, "description": "What BPJS paid on those claims, scholarships included; "
+                                                    "paid by BPJS, not out of the campaign's money."},
     },
 }
 

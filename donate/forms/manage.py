@@ -251,3 +251,20 @@ class StatementForm(FlaskForm):
 
 class AssignLineForm(FlaskForm):
     payment_id = IntegerField(lazy_gettext("Transfer (payment number)"), validators=[DataRequired()])
+
+
+class ClaimForm(FlaskForm):
+    """A claim BPJS paid: JKK (date, kind, amount) or JKM (date of death, amount to the heirs, scholarship)."""
+
+    programme = RadioField(lazy_gettext("Programme"), choices=[
+        ("jkk", lazy_gettext("JKK (work accident)")), ("jkm", lazy_gettext("JKM (death)"))],
+        validators=[InputRequired(message=lazy_gettext("Choose JKK or JKM."))])
+    kind = SelectField(lazy_gettext("Benefit"), choices=[
+        ("medical", lazy_gettext("JKK: medical care")), ("income", lazy_gettext("JKK: income while unable to work")),
+        ("disability", lazy_gettext("JKK: disability")), ("accident_death", lazy_gettext("JKK: death from a work accident")),
+        ("heirs", lazy_gettext("JKM: money to the heirs"))])
+    event_date = DateField(lazy_gettext("Date of the accident or of death"), validators=[DataRequired(), sane_date()])
+    amount_idr = IntegerField(lazy_gettext("Amount paid (Rp; JKM: to the heirs)"),
+                              validators=[DataRequired(), NumberRange(min=1, max=MAX_AMOUNT_IDR)])
+    scholarship_idr = IntegerField(lazy_gettext("JKM scholarship for the children (Rp)"), default=0,
+                                   validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT_IDR)])

@@ -147,3 +147,73 @@ class StatusLink(db.Model):
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     worker: Mapped[Worker] = relationship()
+
+
+class ClaimProgramme(enum.Enum):
+    #: Jaminan Kecelakaan Kerja: work accident.
+    jkk = "jkk"
+    #: Jaminan Kematian: death.
+    jkm = "jkm"
+
+
+class ClaimKind(enum.Enum):
+    """What BPJS paid for: the JKK benefits, or JKM's money to the heirs."""
+
+    #: JKK: medical care and treatment (no cost cap).
+    medical = "medical"
+    #: JKK: income while temporarily unable to work.
+    income = "income"
+    #: JKK: permanent disability.
+    disability = "disability"
+    #: JKK: death from a work accident.
+    accident_death = "accident_death"
+    #: JKM: lump sum, periodic payments and funeral money to the heirs.
+    heirs = "heirs"
+
+
+#: The kinds each programme pays.
+CLAIM_KINDS = {
+    ClaimProgramme.jkk: (ClaimKind.medical, ClaimKind.income, ClaimKind.disability, ClaimKind.accident_death),
+    ClaimProgramme.jkm: (ClaimKind.heirs,),
+}
+
+
+class Claim(db.Model):
+    """A benefit BPJS paid for a covered worker, with the accepted month that covered the event.
+
+    The money goes from BPJS to the worker or the heirs, not through the
+    campaign: no ledger entry, only the record of what the premiums bought.
+    """
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        # The same benefit for the same event is recorded once.
+        sa.UniqueConstraint("worker_id", "kind", "event_date"),
+        sa.CheckConstraint("amount_idr > 0", name="amount_positive"),
+        sa.CheckConstraint("scholarship_idr >= 0", name="scholarship_nonnegative"),
+        sa.Index("ix_claims_campaign_id_id", "campaign_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"))
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("workers.id"), index=True)
+    #: The coverage month (accepted by BPJS) in which the accident or death happened.
+    coverage_month_id: Mapped[int] = mapped_column(sa.ForeignKey("coverage_months.id"), index=True)
+    programme: Mapped[ClaimProgramme] = mapped_column(enum_column(ClaimProgramme))
+    kind: Mapped[ClaimKind] = mapped_column(enum_column(ClaimKind))
+    #: JKK: the day of the accident; JKM: the day of death.
+    event_date: Mapped[dt.date]
+    #: JKK: what BPJS paid for the benefit; JKM: what the heirs received (without the scholarship).
+    amount_idr: Mapped[int] = mapped_column(Money)
+    #: JKM: the scholarship granted to the worker's children (0 when none).
+    scholarship_idr: Mapped[int] = mapped_column(Money, default=0)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    worker: Mapped[Worker] = relationship()
+    coverage_month: Mapped[CoverageMonth] = relationship()
+
+    @property
+    def total_idr(self) -> int:
+        """Return everything BPJS paid on this claim."""
+        return self.amount_idr + self.scholarship_idr

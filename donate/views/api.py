@@ -34,7 +34,7 @@ def cors(response):
 CAMPAIGN_FIELDS = (
     "slug", "name", "target_workers", "term_months", "workers_registered", "workers_waiting",
     "workers_funded", "workers_protected", "worker_months_funded", "raised_idr", "allocated_idr",
-    "pool_balance_idr", "donors", "premium_idr", "regions",
+    "pool_balance_idr", "donors", "premium_idr", "regions", "claims_paid", "claims_paid_idr",
 )
 
 

@@ -3,12 +3,12 @@
 from donate.extensions import db
 from donate.models import CampaignStatus
 
-#: DESIGN "JSON API": the fields of a campaign, no more, no less.
+#: DESIGN "JSON API": the fields of a campaign, and the ones added since (claims BPJS paid), no more, no less.
 FIELDS = {
     "slug", "name", "target_workers", "term_months", "workers_registered", "workers_waiting",
     "workers_funded", "workers_protected", "worker_months_funded", "raised_idr", "allocated_idr",
     "pool_balance_idr", "donors", "premium_idr", "regions",
-}
+} | {"claims_paid", "claims_paid_idr"}
 EXPECTED = {
     "slug": "riau-2018",
     "name": "Pekerja Rentan Riau 2018",
@@ -24,6 +24,8 @@ EXPECTED = {
     "pool_balance_idr": 51_000,
     "donors": 2,
     "premium_idr": 16_800,
+    "claims_paid": 0,
+    "claims_paid_idr": 0,
     "regions": [
         {"code": "1402", "name": "Indragiri Hulu", "target_workers": 10, "workers_funded": 2},
         {"code": "1471", "name": "Pekanbaru", "target_workers": None, "workers_funded": 1},

@@ -7,6 +7,7 @@ from markupsafe import Markup
 
 from ...formatting import bar_permille
 from ...models import Campaign
+from ..coverage.claims import recent_impact
 from ..donors.doa import Prayer, prayers
 from ..donors.gifts import recent_supporters
 from ..money.checkout import pool_presets
@@ -34,6 +35,8 @@ class CampaignPage:
     funders: list
     #: (workers, months, amount) tiles for a pool gift.
     presets: list[tuple[int, int, int]]
+    #: The latest claims BPJS paid, as lines that name nobody.
+    impact: list[str]
 
     @property
     def money_permille(self) -> int:
@@ -60,4 +63,5 @@ def campaign_page(campaign: Campaign, *, today: dt.date, doa_page: int = 1,
         updates=latest_updates(campaign), prayers=page_of_prayers, more_prayers=more, doa_page=max(doa_page, 1),
         supporters=recent_supporters(campaign), funders=public_funders(campaign, today=today),
         presets=pool_presets(campaign, today=today),
+        impact=recent_impact(campaign) if progress["claims_paid"] else [],
     )

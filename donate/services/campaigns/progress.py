@@ -16,6 +16,7 @@ from ...models import (
 from ...months import current_month
 from ...regions import regency_name
 from .. import ledger
+from ..coverage.claims import claim_totals_query
 from ..coverage.rates import base_premium
 from ..coverage.waitlist import waiting_count
 
@@ -35,12 +36,14 @@ def campaign_progress(campaign: Campaign, *, today: dt.date) -> dict:
     for code, months, count in per_region:
         if months >= campaign.term_months:
             regional[code] = regional.get(code, 0) + count
-    # Two one-row figures in one round trip.
-    workers_protected, donors = db.session.execute(sa.select(
+    # The one-row figures in one round trip.
+    claims = claim_totals_query(campaign.id)
+    workers_protected, donors, claims_paid, claims_paid_idr = db.session.execute(sa.select(
         sa.select(sa.func.coalesce(sa.func.sum(CoverageTally.months), 0)).where(
             CoverageTally.campaign_id == campaign.id, CoverageTally.month == month,
             CoverageTally.state == CoverageState.accepted).scalar_subquery(),
-        sa.select(DonorCount.donors).where(DonorCount.campaign_id == campaign.id).scalar_subquery())).one()
+        sa.select(DonorCount.donors).where(DonorCount.campaign_id == campaign.id).scalar_subquery(),
+        claims["claims_paid"], claims["claims_paid_idr"])).one()
     donors = donors or 0
     books = ledger.balances(campaign.id)
     return {
@@ -60,6 +63,9 @@ def campaign_progress(campaign: Campaign, *, today: dt.date) -> dict:
         "pool_balance_idr": sum(books[Account.pool].values()),
         "donors": donors,
         "premium_idr": base_premium(month),
+        # Benefits BPJS paid for the campaign's workers (``services.coverage.claims``); not the campaign's money.
+        "claims_paid": int(claims_paid),
+        "claims_paid_idr": int(claims_paid_idr),
         "regions": [
             {"code": region.code, "name": regency_name(region.code), "target_workers": region.target_workers,
              "workers_funded": regional.get(region.code, 0)}

@@ -23,6 +23,7 @@ from ...models import (
 )
 from ...months import current_month
 from ..coverage.allocation import RENEWAL_HORIZON
+from ..coverage.claims import impact_by_worker
 from ..coverage.waitlist import ARREARS_MONTHS
 
 
@@ -38,6 +39,8 @@ class HelpedWorker:
     state: str
     #: Coverage ends this month or next, or lapsed within the arrears window: time to renew.
     renewable: bool
+    #: What BPJS paid on the worker's claims, said without naming anyone (``coverage.claims.impact_line``).
+    impact: tuple[str, ...] = ()
 
 
 def gifts_of(user) -> list[tuple[Donation, Payment | None]]:
@@ -83,7 +86,7 @@ def coverage_state(months: list[tuple[int, CoverageState]], month: int) -> tuple
 
 
 def workers_helped(user, *, today: dt.date) -> list[HelpedWorker]:
-    """Return every worker whose months the user's gifts paid for (three queries, however many workers)."""
+    """Return every worker whose months the user's gifts paid for, with their claims (four queries, however many)."""
     month = current_month(today)
     funded = dict(db.session.execute(
         sa.select(CoverageMonth.worker_id, sa.func.count())
@@ -102,10 +105,12 @@ def workers_helped(user, *, today: dt.date) -> list[HelpedWorker]:
         .order_by(CoverageMonth.worker_id, CoverageMonth.month)
     ):
         months[worker_id].append((number, state))
+    impact = impact_by_worker(list(funded))
     result = []
     for worker_id, count in funded.items():
         state, first, last, renewable = coverage_state(months[worker_id], month)
-        result.append(HelpedWorker(workers[worker_id], count, first, last, state, renewable))
+        result.append(HelpedWorker(workers[worker_id], count, first, last, state, renewable,
+                                   tuple(impact.get(worker_id, ()))))
     return sorted(result, key=lambda h: (h.last_month, h.worker.id))
 
 

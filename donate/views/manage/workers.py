@@ -8,6 +8,7 @@ from flask_login import current_user
 from ... import clock
 from ...extensions import db
 from ...forms.manage import (
+    ClaimForm,
     ConfirmForm,
     NikLookupForm,
     UploadForm,
@@ -18,6 +19,7 @@ from ...forms.manage import (
 from ...models import CoverageMonth, Verification, Worker
 from ...regions import regency_name
 from ...services.access.staff import can_manage
+from ...services.coverage.claims import claims_of
 from ...services.pages import page_of
 from ...services.workers import imports, registry
 from ...services.workers.imports import (
@@ -180,4 +182,5 @@ def worker(slug, public_id):
     months = db.session.scalars(sa.select(CoverageMonth).where(CoverageMonth.worker_id == item.id)
                                 .order_by(CoverageMonth.month)).all()
     return render_template("manage/worker.html", campaign=campaign, worker=item, form=form, months=months,
-                           masked=masked_nik(item), regency_name=regency_name)
+                           masked=masked_nik(item), regency_name=regency_name, claim_form=ClaimForm(),
+                           claims=claims_of(item))
