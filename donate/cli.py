@@ -87,7 +87,7 @@ def import_workers_command(slug, file, skip_invalid, rejected_path, pending):
     campaign = _campaign(slug)
     try:
         with open(file, "rb") as fh:
-            report = import_workers(campaign, fh, today=clock.today(), verified=not pending,
+            report = import_workers(campaign, fh, today=clock.today(), now=clock.now(), verified=not pending,
                                     skip_invalid=skip_invalid)
     except ImportFileInvalid as exc:
         raise click.ClickException(f"{file}: {exc}") from None
@@ -123,7 +123,8 @@ def record_funding_command(slug, amount_idr, funder, designation, reference):
     """Record an institutional or bank-transfer gift into the campaign's pool."""
     try:
         donation = record_funding(_campaign(slug), amount_idr, funder=funder,
-                                  designation=Designation(designation), reference=reference)
+                                  designation=Designation(designation), reference=reference,
+                                  today=clock.today(), now=clock.now())
     except DonationRefused as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
@@ -213,7 +214,8 @@ def demo_command(count):
         click.echo(f"Demo campaign {DEMO_SLUG} already exists; nothing to do.")
         return
     password = secrets.token_urlsafe(9)
-    summary = load_demo(count, manager_email="manager@lindungi.test", manager_password=password)
+    summary = load_demo(count, manager_email="manager@lindungi.test", manager_password=password,
+                        today=clock.today(), now=clock.now())
     db.session.commit()
     click.echo(f"Demo campaign {DEMO_SLUG}: {summary['workers']} synthetic workers, "
                f"{summary['donations']} paid gifts, {summary['funded']} workers funded.")

@@ -7,7 +7,6 @@ import random
 
 import sqlalchemy as sa
 
-from . import clock
 from .extensions import db
 from .models import (
     Campaign,
@@ -85,7 +84,7 @@ DEMO_MONTHS_RUNNING = 2
 DEMO_MONTHS_LEFT = 10
 
 
-def demo_campaign(today: dt.date | None = None) -> Campaign:
+def demo_campaign(today: dt.date) -> Campaign:
     """Return the (unsaved) GN Lingkaran 2018 campaign, running around ``today``."""
     month = current_month(today)
     campaign = Campaign(
@@ -134,38 +133,38 @@ def synthetic_workers(count: int, *, seed: int = 2018,
 
 
 def load_demo(workers: int, *, manager_email: str, manager_password: str,
-              today: dt.date | None = None) -> dict[str, int]:
+              today: dt.date, now: dt.datetime) -> dict[str, int]:
     """Create the demo campaign, synthetic workers, funding and gifts, and allocate the pool."""
     campaign = demo_campaign(today)
     db.session.add(campaign)
     db.session.flush()
     manager = create_user(manager_email, manager_password, role=Role.manager, name="Amil Demo")
     assign_staff(campaign, manager, actor=None)
-    rows = [worker_row(campaign, details, verified=True) for details in synthetic_workers(workers)]
+    rows = [worker_row(campaign, details, verified=True, now=now) for details in synthetic_workers(workers)]
     insert_worker_rows(campaign, rows)
     record_funding(campaign, 20_160_000, funder="APBD Provinsi Riau", designation=Designation.csr,
-                   reference="DEMO-APBD-RIAU-2018")
+                   reference="DEMO-APBD-RIAU-2018", today=today, now=now)
     record_funding(campaign, 10_080_000, funder="BAZNAS Provinsi Riau", designation=Designation.zakat,
-                   reference="DEMO-BAZNAS-RIAU-2018")
+                   reference="DEMO-BAZNAS-RIAU-2018", today=today, now=now)
     for name, designation, amount, anonymous, doa in DEMO_GIFTS:
         donation = create_donation(campaign, kind=DonationKind.pool, designation=designation, amount_idr=amount,
                                    donor_name=name, is_anonymous=anonymous, message=doa)
         payment = start_payment(donation, "sandbox")
-        confirm_payment(payment.id)
-    allocate_pool(campaign)
-    _remit(campaign, manager)
-    progress = campaign_progress(campaign, today=clock.today())
+        confirm_payment(payment.id, today=today, now=now)
+    allocate_pool(campaign, today=today, now=now)
+    _remit(campaign, manager, today=today)
+    progress = campaign_progress(campaign, today=today)
     return {"workers": len(rows), "donations": len(DEMO_GIFTS) + 2, "funded": progress["workers_funded"]}
 
 
-def _remit(campaign, manager: User) -> None:
+def _remit(campaign, manager: User, *, today: dt.date) -> None:
     """Send the funded months to BPJS; BPJS accepts most workers, rejects two, and has yet to answer for the rest."""
-    month = current_month()
+    month = current_month(today)
     try:
         batch = create_batch(campaign, month, month + campaign.term_months - 1, user=manager)
     except BatchEmpty:  # nothing funded (a demo with no workers)
         return
-    record_transfer(batch, "DEMO-TRANSFER-BPJS-001", transferred_on=dt.date.today(), user=manager)
+    record_transfer(batch, "DEMO-TRANSFER-BPJS-001", transferred_on=today, user=manager)
     workers = db.session.scalars(
         sa.select(Worker).where(Worker.id.in_(sa.select(CoverageMonth.worker_id)
                                               .where(CoverageMonth.batch_id == batch.id)))

@@ -24,13 +24,13 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 
+from . import clock
 from .extensions import db
 from .models import BackgroundJob, JobState
-from .models.base import utcnow
 
-#: name -> function; a task takes plain arguments and runs inside an app context.
+#: name -> function; a task takes plain arguments and ``now`` (read here, the job's edge) and runs in an app context.
 TASKS: dict[str, Callable] = {}
-#: kind -> function(job, progress) returning the result shown when it is done.
+#: kind -> function(job, progress, now=...) returning the result shown when it is done.
 JOBS: dict[str, Callable] = {}
 #: How often RQ retries a failed task, and after how many seconds.
 RETRY_INTERVALS = [10, 60, 300, 900]
@@ -104,7 +104,7 @@ def _in_app(app, name: str, args: tuple) -> None:
     """Run a task in a fresh app context (its own session); log instead of raising in a thread."""
     with app.app_context():
         try:
-            TASKS[name](*args)
+            TASKS[name](*args, now=clock.now())
         except Exception:  # noqa: BLE001 - a failed task is recorded by the task itself and retried later
             app.logger.error("task %s%r failed:\n%s", name, args, traceback.format_exc())
             if mode() == "eager" and app.config.get("JOBS_RAISE"):
@@ -123,7 +123,7 @@ def execute(name: str, *args) -> None:
             _worker_app = create_app()
         app = _worker_app
     with app.app_context():
-        TASKS[name](*args)
+        TASKS[name](*args, now=clock.now())
 
 
 _worker_app = None
@@ -143,7 +143,7 @@ def _forget_rolled_back(session) -> None:
 
 
 @task("background_job")
-def run_background_job(job_id: int) -> None:
+def run_background_job(job_id: int, *, now) -> None:
     """Run one recorded job, keeping its progress and outcome in its row."""
     row = db.session.get(BackgroundJob, job_id)
     if row is None or row.state == JobState.done:
@@ -159,16 +159,16 @@ def run_background_job(job_id: int) -> None:
             conn.execute(sa.update(BackgroundJob).where(BackgroundJob.id == job_id).values(**values))
 
     try:
-        result = JOBS[row.kind](row, progress)
+        result = JOBS[row.kind](row, progress, now=now)
         db.session.commit()
     except Exception as exc:
         db.session.rollback()
         row = db.session.get(BackgroundJob, job_id)
-        row.state, row.error, row.finished_at = JobState.failed, str(exc)[:500] or type(exc).__name__, utcnow()
+        row.state, row.error, row.finished_at = JobState.failed, str(exc)[:500] or type(exc).__name__, clock.now()
         db.session.commit()
         raise
     row = db.session.get(BackgroundJob, job_id)
-    row.state, row.result, row.finished_at = JobState.done, result or {}, utcnow()
+    row.state, row.result, row.finished_at = JobState.done, result or {}, clock.now()
     row.done = max(row.done, row.total)
     db.session.commit()
 
@@ -178,7 +178,7 @@ def work(*, burst: bool = False) -> None:
     from .services.mail import retry_unsent
 
     if mode() != "rq":
-        sent = retry_unsent()
+        sent = retry_unsent(now=clock.now())
         db.session.commit()
         current_app.logger.info("no REDIS_URL: jobs run in the web process; %s outbox messages resent", sent)
         return

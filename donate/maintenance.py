@@ -4,9 +4,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from . import clock
 from .extensions import db
 from .models import Payment, PaymentState
-from .models.base import utcnow
 from .months import current_month
 from .services.coverage.holds import expire_holds
 from .services.coverage.waitlist import ARREARS_MONTHS, last_live_months
@@ -19,8 +19,12 @@ PAYMENT_TIMEOUT = dt.timedelta(hours=24)
 
 
 def tick(*, now: dt.datetime | None = None, today: dt.date | None = None) -> dict[str, int]:
-    """Expire holds and stale payments, remind sponsors of cover ending this month, resend failed mail, count lapses."""
-    now = now or utcnow()
+    """Expire holds and stale payments, remind sponsors of cover ending this month, resend failed mail, count lapses.
+
+    The edge of the periodic jobs: reads the clock unless a caller (a test) gives the moment.
+    """
+    now = now or clock.now()
+    today = today or clock.today()
     month = current_month(today)
     holds = expire_holds(now=now)
     stale = db.session.scalars(
@@ -38,7 +42,7 @@ def tick(*, now: dt.datetime | None = None, today: dt.date | None = None) -> dic
         "holds_expired": holds,
         "payments_expired": expired,
         "renewal_reminders_sent": queue_renewal_reminders(today=today, now=now),
-        "failed_mail_resent": retry_unsent(),
+        "failed_mail_resent": retry_unsent(now=now),
         "coverage_ending_this_month": count(last.c.last_month == month),
         "in_arrears": count(last.c.last_month.between(month - ARREARS_MONTHS, month - 1)),
         "lapsed": count(last.c.last_month < month - ARREARS_MONTHS),

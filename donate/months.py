@@ -23,9 +23,9 @@ def month_end(index: int) -> dt.date:
     return month_start(index + 1) - dt.timedelta(days=1)
 
 
-def current_month(today: dt.date | None = None) -> int:
+def current_month(today: dt.date) -> int:
     """Return the month number of today (in the server's local date)."""
-    return month_index(today or dt.date.today())
+    return month_index(today)
 
 
 def month_code(index: int) -> str:

@@ -3,6 +3,7 @@
 import datetime as dt
 import itertools
 
+from donate import clock
 from donate.demo import synthetic_nik
 from donate.extensions import db
 from donate.models import Campaign, CampaignRegion, Designation, DonationKind, Sex
@@ -42,7 +43,7 @@ def worker_details(*, regency_code: str = "1471", sex: Sex = Sex.male, birth_dat
 
 def worker(campaign: Campaign, *, verified: bool = True, priority: int = 0, **details):
     """Register a worker (verified by default)."""
-    item = register_worker(campaign, worker_details(**details), verified=verified)
+    item = register_worker(campaign, worker_details(**details), verified=verified, now=clock.now())
     item.priority = priority
     db.session.flush()
     return item
@@ -58,7 +59,7 @@ def paid_gift(campaign: Campaign, amount_idr: int, *, designation: Designation =
     """Create a gift and confirm its payment as the sandbox would."""
     donation = create_donation(campaign, kind=kind, designation=designation, amount_idr=amount_idr, **fields)
     payment = start_payment(donation, "sandbox", f"sbx_test_{next(_sequence)}")
-    confirm_payment(payment.id)
+    confirm_payment(payment.id, now=clock.now(), today=clock.today())
     return donation
 
 
@@ -105,6 +106,6 @@ def campaign_with_progress(slug: str = "riau-2018") -> Campaign:
     worker(item, regency_code="1471", verified=False)
     paid_gift(item, 3 * 6 * 16_800 + 1_000, designation=Designation.csr, donor_email="csr@sawit.example")
     paid_gift(item, 50_000, designation=Designation.infak, donor_email="ahmad@example.org")
-    allocate_pool(item)
+    allocate_pool(item, now=clock.now(), today=clock.today())
     db.session.commit()
     return item

@@ -294,11 +294,11 @@ def test_check_ledger(runner, make):
 def test_tick_expires_a_past_hold(runner, make):
     campaign = make.campaign()
     held, current = make.workers(campaign, 2)
-    long_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(hours=2)
-    for worker, now in ((held, long_ago), (current, None)):
+    long_ago = clock.now() - dt.timedelta(hours=2)
+    for worker, now in ((held, long_ago), (current, clock.now())):
         donation = create_donation(campaign, kind=DonationKind.worker, designation=Designation.infak,
                                    amount_idr=16_800, worker=worker, months=1)
-        hold_worker(donation, now=now)
+        hold_worker(donation, now=now, today=clock.today())
     result = invoke(runner, "tick")
     assert result.exit_code == 0, result.output
     assert "holds expired: 1" in result.stdout

@@ -106,7 +106,7 @@ def test_campaign_from_upload_to_bpjs_acknowledgement(app, client, make, runner)
     assert campaign_progress(campaign, today=clock.today())["workers_funded"] == 500
 
     # A batch of the funded months, its file for BPJS (full NIKs, audited) and the transfer.
-    now = current_month()
+    now = current_month(clock.today())
     response = client.post("/manage/campaigns/riau-apbd/remittance",
                            data={"first_month": month_text(now - 3), "last_month": month_text(now + 11)})
     assert response.status_code == 302

@@ -21,6 +21,7 @@ from flask_wtf import FlaskForm
 from wtforms.fields.core import UnboundField
 
 import donate.forms
+from donate import clock
 from donate.extensions import db
 from donate.models import Designation, Role
 from donate.months import current_month
@@ -76,8 +77,8 @@ def world(app, make):
     campaign = make.campaign("riau", regions=(("1402", 10),))
     workers = make.workers(campaign, 3)
     gift = make.paid_gift(campaign, 3 * 6 * 16_800, designation=Designation.infak, donor_email="d@example.org")
-    allocate_pool(campaign)
-    batch = create_batch(campaign, current_month() - 3, current_month() + 11, user=None)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
+    batch = create_batch(campaign, current_month(clock.today()) - 3, current_month(clock.today()) + 11, user=None)
     admin = user("admin@example.org", Role.admin)
     db.session.commit()
     return {"slug": campaign.slug, "public_id": workers[0].public_id, "payment_id": gift.payments[0].id,

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from donate import clock
 from donate import create_app
 from donate.extensions import db
 from donate.models import Role
@@ -47,7 +48,7 @@ def test_pages_have_no_inline_script_or_style(app, client, make):
     campaign = make.campaign()
     worker = make.worker(campaign)
     manager = staff_user("m@example.org", Role.manager, campaign)
-    issue_status_link(worker, by=manager)
+    issue_status_link(worker, by=manager, now=clock.now())
     gift = make.paid_gift(campaign, 16_800, donor_email="d@example.org")
     db.session.commit()
     pages = ["/", f"/campaigns/{campaign.slug}", "/status/", "/auth/login", f"/embed/campaigns/{campaign.slug}",

@@ -9,7 +9,7 @@ def test_pool_gift_funds_waiting_workers(app, make):
     campaign = make.campaign()
     make.workers(campaign, 3)
     make.paid_gift(campaign, 2 * 6 * 16_800 + 500, designation=Designation.csr)
-    runs = allocate_pool(campaign)
+    runs = allocate_pool(campaign, now=clock.now(), today=clock.today())
     assert [(r.workers, r.months, r.amount_idr) for r in runs] == [(2, 12, 201_600)]
     progress = campaign_progress(campaign, today=clock.today())
     assert progress["workers_funded"] == 2

@@ -5,6 +5,8 @@ import datetime as dt
 from flask_babel import lazy_gettext
 from wtforms.validators import ValidationError
 
+from .. import clock
+
 
 class DateBetween:
     """Refuse dates outside ``first``..``last`` (``last=None``: today), which are typing errors."""
@@ -14,7 +16,7 @@ class DateBetween:
         self.last = last
 
     def __call__(self, form, field):
-        last = self.last or dt.date.today()
+        last = self.last or clock.today()
         if field.data is not None and not self.first <= field.data <= last:
             raise ValidationError(lazy_gettext("Enter a date between %(first)s and %(last)s.",
                                                first=self.first.isoformat(), last=last.isoformat()))

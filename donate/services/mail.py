@@ -20,7 +20,6 @@ from .. import jobs
 from ..extensions import db
 from ..formatting import babel_locale
 from ..models import OutboxMessage
-from ..models.base import utcnow
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -51,18 +50,18 @@ def send_mail(to_email: str, subject: str, template: str, **context) -> OutboxMe
 
 
 @jobs.task("deliver_mail")
-def deliver_outbox_message(message_id: int) -> None:
+def deliver_outbox_message(message_id: int, *, now: dt.datetime) -> None:
     """Deliver one committed outbox message unless it went out already; raise so the queue retries."""
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.sent_at is not None:
         return
-    sent = deliver(message)
+    sent = deliver(message, now=now)
     db.session.commit()
     if not sent:  # it stays in the outbox; raising has the queue try again later
         raise smtplib.SMTPException(message.error or "SMTP refused the message")
 
 
-def deliver(message: OutboxMessage) -> bool:
+def deliver(message: OutboxMessage, *, now: dt.datetime) -> bool:
     """Hand one outbox message to the SMTP server; record the time or the error."""
     config = current_app.config
     email = EmailMessage()
@@ -85,7 +84,7 @@ def deliver(message: OutboxMessage) -> bool:
         current_app.logger.warning("mail %s to %s not sent: %s", message.id, message.to_email, exc)
         db.session.flush()
         return False
-    message.sent_at = utcnow()
+    message.sent_at = now
     message.error = None
     db.session.flush()
     return True
@@ -95,13 +94,13 @@ def deliver(message: OutboxMessage) -> bool:
 STRANDED_AFTER = dt.timedelta(minutes=10)
 
 
-def retry_unsent(*, limit: int = 200, now: dt.datetime | None = None) -> int:
+def retry_unsent(*, limit: int = 200, now: dt.datetime) -> int:
     """Try again to deliver outbox messages whose delivery failed or never started; return how many went out."""
     if not current_app.config.get("MAIL_SERVER"):
         return 0
-    stranded = (now or utcnow()) - STRANDED_AFTER
+    stranded = now - STRANDED_AFTER
     failed = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.sent_at.is_(None),
                                        sa.or_(OutboxMessage.error.is_not(None), OutboxMessage.created_at < stranded))
         .order_by(OutboxMessage.id).limit(limit)).all()
-    return sum(deliver(message) for message in failed)
+    return sum(deliver(message, now=now) for message in failed)

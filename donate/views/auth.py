@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import clock
 from ..extensions import db, limiter, login_manager
 from ..forms.auth import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
-from ..models.base import utcnow
 from ..security import safe_next
 from ..services.access import accounts
 from ..services.mail import send_mail
@@ -121,7 +121,7 @@ def reset(token):
 def confirm(token):
     """Confirm an email address and attach the gifts given with it; log nobody in."""
     try:
-        user, claimed = accounts.confirm_email(token, now=utcnow())
+        user, claimed = accounts.confirm_email(token, now=clock.now())
     except accounts.InvalidToken:
         flash(_("This link is invalid or has expired."))
         return redirect(url_for("public.index"))

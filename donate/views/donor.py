@@ -113,7 +113,8 @@ def workers(slug):
         abort(404)
     regencies, occupations = browse_filters(campaign)
     return render_template("donor/workers.html", campaign=campaign, workers=found.items, page=found,
-                           waiting=waiting_count(campaign, today=today), today=today, regency=regency, occupation=occupation,
+                           waiting=waiting_count(campaign,
+                           today=today), today=today, regency=regency, occupation=occupation,
                            regencies=[(code, regency_name(code)) for code in regencies],
                            occupations=occupations, age_band=age_band, regency_name=regency_name)
 
@@ -171,7 +172,7 @@ def give(slug):
     form = PoolGiftForm()
     form.set_designations(campaign.designations)
     # Preset tiles (owned by the giving page): the amount big, what it buys beneath.
-    presets = pool_presets(campaign)
+    presets = pool_presets(campaign, today=clock.today())
     form.preset.choices = [(str(amount), rupiah(amount)) for _w, _m, amount in presets]
     notes = {str(amount): (w, m) for w, m, amount in presets}
     if request.method == "GET":
@@ -186,7 +187,8 @@ def give(slug):
     if form.validate_on_submit():
         try:
             _payment, url = give_to_pool(campaign, form.amount.data, Designation(form.designation.data),
-                                         _donor(form), _urls, method=form.method.data)
+                                         _donor(form), _urls, method=form.method.data,
+                                         now=clock.now())
         except DonationRefused as exc:
             db.session.rollback()
             flash(_refused(exc))
@@ -217,7 +219,8 @@ def fund(slug):
     elif form.validate_on_submit():
         try:
             _payment, url = fund_workers(campaign, form.workers.data, form.months.data,
-                                         Designation(form.designation.data), _donor(form), _urls, today=today,
+                                         Designation(form.designation.data), _donor(form), _urls,
+                                         today=today, now=clock.now(),
                                          method=form.method.data)
         except DonationRefused:
             db.session.rollback()
@@ -227,7 +230,8 @@ def fund(slug):
             db.session.commit()
             return redirect(url)
     workers_count, months = form.workers.data, form.months.data
-    total = (bulk_quote(workers_count, months, today=today) if isinstance(workers_count, int) and isinstance(months, int)
+    total = (bulk_quote(workers_count, months,
+    today=today) if isinstance(workers_count, int) and isinstance(months, int)
              and workers_count >= 1 and 1 <= months <= 12 else None)
     return render_template("donor/fund.html", campaign=campaign, form=form, waiting=waiting,
                            unit=bulk_quote(1, 1, today=today), total=total)
@@ -236,10 +240,10 @@ def fund(slug):
 @bp.get("/thanks/<token>")
 def thanks(token):
     """Show where a payment stands after checkout, having asked the provider (never the redirect)."""
-    payment = payment_from_token(token, viewer=current_user)
+    payment = payment_from_token(token, viewer=current_user, now=clock.now())
     if payment is None:
         abort(404)
-    state = refresh_payment(payment)
+    state = refresh_payment(payment, today=clock.today(), now=clock.now())
     db.session.commit()
     details = pending_details(payment)
     qr = (Markup(segno.make(details["qr_string"], error="m").svg_inline(scale=4, title=_("QRIS code")))
@@ -255,7 +259,7 @@ def thanks(token):
 @bp.get("/receipts/<token>")
 def receipt(token):
     """Show a printable receipt (a bukti setor zakat for zakat)."""
-    payment = payment_from_token(token, viewer=current_user)
+    payment = payment_from_token(token, viewer=current_user, now=clock.now())
     if payment is None:
         abort(404)
     found = receipt_for(payment)
@@ -268,7 +272,7 @@ def receipt(token):
 @bp.get("/receipts/<token>/print")
 def receipt_print(token):
     """Show the receipt alone, ready for the browser's print menu (a plain link: no JavaScript needed)."""
-    payment = payment_from_token(token, viewer=current_user)
+    payment = payment_from_token(token, viewer=current_user, now=clock.now())
     found = receipt_for(payment) if payment is not None else None
     if found is None:
         abort(404)
@@ -310,7 +314,8 @@ def renew(public_id):
                                months=request.form.get("months", type=int))
     try:
         _payment, url = renew_sponsorship(worker, current_user, _urls, method=form.method.data,
-                                          months=request.form.get("months", type=int))
+                                          months=request.form.get("months", type=int),
+                                          today=clock.today(), now=clock.now())
     except (DonationRefused, WorkerUnavailable) as exc:
         db.session.rollback()
         flash(_refused(exc))
@@ -327,7 +332,7 @@ def cancel_subscription(subscription_id):
     if subscription is None or subscription.donor_id != current_user.id:
         abort(404)
     try:
-        subscriptions.cancel_subscription(subscription)
+        subscriptions.cancel_subscription(subscription, now=clock.now())
     except subscriptions.SubscriptionUnavailable as exc:
         db.session.rollback()
         flash(str(exc))

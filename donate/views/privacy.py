@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
+from .. import clock
 from ..extensions import db
 from ..forms.privacy import EraseForm, ExportForm
 from ..services.donors import privacy as service
@@ -34,7 +35,7 @@ def export():
     form = ExportForm()
     if not form.validate_on_submit():
         return redirect(url_for("privacy.index"))
-    data = service.export_donor_data(current_user)
+    data = service.export_donor_data(current_user, now=clock.now())
     db.session.commit()
     return Response(
         json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
@@ -52,7 +53,7 @@ def erase():
             form.password.errors.append(_("The password is not correct."))
         else:
             try:
-                service.erase_donor(current_user)
+                service.erase_donor(current_user, now=clock.now())
             except service.ErasureRefused:
                 flash(_("Staff accounts are closed by an administrator."))
                 return redirect(url_for("privacy.index"))

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, current_app, request
 
+from .. import clock
 from ..extensions import csrf, db
 from ..payments import InvalidWebhook, provider
 from ..payments.base import ProviderError
@@ -14,7 +15,7 @@ csrf.exempt(bp)
 def receive(provider_name: str, body: bytes, headers) -> str:
     """Verify, apply and commit one webhook; raise :class:`InvalidWebhook` if it cannot be trusted."""
     event = provider(provider_name).parse_webhook(body, headers)
-    outcome = handle_event(provider_name, event)
+    outcome = handle_event(provider_name, event, today=clock.today(), now=clock.now())
     db.session.commit()
     return outcome
 

@@ -43,6 +43,7 @@ if str(ROOT) not in sys.path:
 
 import sqlalchemy as sa  # noqa: E402
 
+from donate import clock
 from donate import (
     clock,
     create_app,  # noqa: E402
@@ -239,16 +240,16 @@ def run(kind: str, tmp: Path, data: bytes, workers: int, profile: str | None) ->
         campaign = new_campaign()
         mode = journal_mode()
         with Timer(profile == "import") as t_import:
-            report = import_workers(campaign, data, today=clock.today())
+            report = import_workers(campaign, data, today=clock.today(), now=clock.now())
             db.session.commit()
         assert report.ok and report.imported == workers, (report.imported, report.rejected[:3])
         record_funding(campaign, funding, funder="Benchmark CSR", designation=Designation.csr,
-                       reference="bench-1")
+                       reference="bench-1", now=clock.now(), today=clock.today())
         db.session.commit()
         if ANALYZE:
             analyze()
         with Timer(profile == "allocate") as t_alloc:
-            runs = allocate_pool(campaign)
+            runs = allocate_pool(campaign, now=clock.now(), today=clock.today())
             db.session.commit()
         progress = campaign_progress(campaign, today=clock.today())
         problems = ledger.check_ledger()
@@ -267,19 +268,20 @@ def run(kind: str, tmp: Path, data: bytes, workers: int, profile: str | None) ->
     with app.app_context():
         campaign = new_campaign()
         now = utcnow()
-        rows = [worker_row(campaign, check_worker(raw, today=clock.today()), verified=True, now=now) for _, raw in read_rows(data)]
+        rows = [worker_row(campaign, check_worker(raw,
+        today=clock.today()), verified=True, now=now) for _, raw in read_rows(data)]
         with Timer() as t_import_base:
             db.session.execute(Worker.__table__.insert(), rows)
             db.session.commit()
         del rows
         record_funding(campaign, funding, funder="Benchmark CSR", designation=Designation.csr,
-                       reference="bench-1")
+                       reference="bench-1", now=clock.now(), today=clock.today())
         run_row = Allocation(campaign_id=campaign.id, kind=AllocationKind.new, designation=Designation.csr)
         db.session.add(run_row)
         db.session.commit()
         if ANALYZE:
             analyze()
-        month = current_month()
+        month = current_month(clock.today())
         months = sa.union_all(*(sa.select(sa.literal_column(str(month + k)).label("month"))
                                 for k in range(TERM_MONTHS))).cte("months")
         W, C = Worker.__table__, CoverageMonth.__table__

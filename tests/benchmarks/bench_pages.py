@@ -53,6 +53,7 @@ for path in (ROOT, HERE):
 import sqlalchemy as sa  # noqa: E402
 from bench_import_allocate import PG_URL, Database, worker_csv  # noqa: E402
 
+from donate import clock
 from donate.extensions import db, limiter  # noqa: E402
 from donate.models import (  # noqa: E402
     Campaign,
@@ -173,16 +174,16 @@ def build(workers: int, data: bytes) -> dict:
     campaign.regions = [CampaignRegion(code="1402"), CampaignRegion(code="6171")]
     db.session.add(campaign)
     db.session.commit()
-    report = import_workers(campaign, data, today=datetime.date.today())
+    report = import_workers(campaign, data, today=clock.today(), now=clock.now())
     db.session.commit()
     assert report.ok and report.imported == workers, report.rejected[:3]
     gifts = round(workers * GIFTS_PER_WORKER)
     bulk_gifts(campaign, gifts)
     facts["figures"] = rebuild_figures_if_kept()
     analyze()
-    allocate_pool(campaign)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
     db.session.commit()
-    batch = create_batch(campaign, *current_period(), user=None)
+    batch = create_batch(campaign, *current_period(clock.today()), user=None)
     record_transfer(batch, "BENCH-TRF-1", transferred_on=utcnow().date(), user=None)
     db.session.commit()
     rows = list(export_rows(batch))
@@ -223,7 +224,7 @@ def _lapsed_worker(campaign: Campaign) -> int:
     donation = create_donation(campaign, kind=DonationKind.worker, designation=Designation.csr,
                                amount_idr=3 * 16_800, worker=worker, months=3, donor_email="lapsed@bench.invalid")
     payment = start_payment(donation, "sandbox", "bench-lapsed")
-    confirm_payment(payment.id, today=past)
+    confirm_payment(payment.id, today=past, now=clock.now())
     db.session.commit()
     return worker.id
 
@@ -246,7 +247,7 @@ def time_confirmations(campaign: Campaign, count: int = 15) -> tuple[float, floa
         payment = start_payment(donation, "sandbox", f"bench-named-{i}")
         db.session.commit()
         with Timed() as t:
-            assert confirm_payment(payment.id)
+            assert confirm_payment(payment.id, now=clock.now(), today=clock.today())
             db.session.commit()
         named.append(t.seconds)
         donation = create_donation(campaign, kind=DonationKind.pool, designation=Designation.infak,
@@ -254,7 +255,7 @@ def time_confirmations(campaign: Campaign, count: int = 15) -> tuple[float, floa
         payment = start_payment(donation, "sandbox", f"bench-pool-{i}")
         db.session.commit()
         with Timed() as t:
-            assert confirm_payment(payment.id)
+            assert confirm_payment(payment.id, now=clock.now(), today=clock.today())
             db.session.commit()
         pooled.append(t.seconds)
     return statistics.median(named), statistics.median(pooled)
@@ -316,7 +317,7 @@ def explain(statements, slowest: int = 3) -> None:
 
 def status_queries(campaign: Campaign, facts: dict) -> dict[str, dict]:
     """Return a status look-up body for a worker in each state."""
-    month = current_month()
+    month = current_month(clock.today())
     C = CoverageMonth
 
     def one_with(*conditions) -> Worker | None:

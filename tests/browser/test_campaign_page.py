@@ -1,5 +1,6 @@
 """A new visitor reaches the demo campaign's progress from the home page."""
 
+from donate import clock
 from donate.extensions import db
 from donate.models import Designation
 from donate.services.coverage.allocation import allocate_pool
@@ -10,7 +11,7 @@ def test_visitor_sees_campaign_progress(app, make, page):
                              regions=(("1402", 1041),))
     make.workers(campaign, 3, regency_code="1402")
     make.paid_gift(campaign, 2 * 6 * 16_800, designation=Designation.csr)
-    allocate_pool(campaign)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
     db.session.commit()
 
     page.goto("/")

@@ -61,7 +61,8 @@ def picture() -> bytes:
 @pytest.fixture
 def world(app, make):
     """The demo campaign with a cover, news, doa, a donor's sponsorship and receipt, and an admin."""
-    load_demo(40, manager_email="amil@lindungi.test", manager_password="demo-password-1")
+    load_demo(40, manager_email="amil@lindungi.test", manager_password="demo-password-1", now=clock.now(),
+              today=clock.today())
     campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == DEMO_SLUG))
     admin = user("admin@lindungi.test", Role.admin)
     donor = create_user("siti@example.com", "rahasia-sekali", name="Siti Aminah")
@@ -77,7 +78,7 @@ def world(app, make):
     payment = gift.payments[0]
     issue_receipt(payment, email=False, now=utcnow())
     batch = db.session.scalar(sa.select(RemittanceBatch).where(RemittanceBatch.campaign_id == campaign.id))
-    token = issue_status_link(sponsored)
+    token = issue_status_link(sponsored, now=clock.now())
     job = start_upload(campaign, make.worker_csv([make.csv_row()]), user=admin, verified=False, skip_invalid=False,
                        today=clock.today())
     db.session.commit()

@@ -5,6 +5,7 @@ import io
 
 import sqlalchemy as sa
 
+from donate import clock
 from donate.extensions import db
 from donate.models import Account, Designation, Role, Worker
 from donate.services import ledger
@@ -79,7 +80,7 @@ def test_remittance_round_trip(app, make, page, live_server, tmp_path):
     manager = staff_user("m@example.org", Role.manager, campaign)
     from donate.services.coverage.allocation import allocate_pool
 
-    allocate_pool(campaign)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
     db.session.commit()
     log_in(page, live_server, manager)
 

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from donate import clock
 from donate.extensions import db
 from donate.models import CoverageMonth, CoverageState, Designation, DonationKind
 from donate.services.coverage.links import issue_status_link
@@ -18,11 +19,11 @@ def test_family_checks_a_protected_worker(make, page):
     worker = make.worker(campaign, full_name="Budi Santoso", regency_code="1402")
     donation = create_donation(campaign, kind=DonationKind.worker, designation=Designation.csr,
                                amount_idr=6 * 16_800, worker=worker, months=6, donor_name="PT Sawit Lestari")
-    confirm_payment(start_payment(donation, "sandbox", "sbx_browser_status").id)
+    confirm_payment(start_payment(donation, "sandbox", "sbx_browser_status").id, now=clock.now(), today=clock.today())
     db.session.execute(sa.update(CoverageMonth).where(CoverageMonth.worker_id == worker.id)
                        .values(state=CoverageState.accepted))
     worker.kpj = "12345678901"
-    token = issue_status_link(worker)
+    token = issue_status_link(worker, now=clock.now())
     nik = worker_nik(worker)
     db.session.commit()
 

@@ -14,6 +14,7 @@ import pytest
 import responses
 import sqlalchemy as sa
 
+from donate import clock
 from donate import payments
 from donate.extensions import db
 from donate.models import (
@@ -289,7 +290,8 @@ def test_qris_refund_goes_through_the_core_api_and_the_notification_books_it_onc
         "gross_amount": f"{SIX_MONTHS}.00", "currency": "IDR", "payment_type": "qris",
         "transaction_time": "2026-12-01 10:15:02", "transaction_status": "partial_refund",
         "refund_chargeback_id": 4321, "refund_amount": "16800.00", "refund_key": "lindungi-refund-1"})
-    refund = refund_gift(db.session.get(Payment, payment.id), 16_800, user=manager, reason="donor asked")
+    refund = refund_gift(db.session.get(Payment, payment.id), 16_800, user=manager, reason="donor asked",
+                         today=clock.today())
     db.session.commit()
     sent = json.loads([c for c in api.calls if c.request.url.endswith("/refund")][0].request.body)
     assert sent == {"refund_key": refund.idempotency_key, "amount": 16_800, "reason": "donor asked"}
@@ -315,9 +317,10 @@ def test_virtual_account_refund_is_a_manual_transfer_back_with_a_reason(client, 
     manager = user("bendahara@example.org", Role.admin)
     db.session.commit()
     with pytest.raises(RefundRefused, match="transfer kembali uangnya sendiri"):
-        refund_gift(db.session.get(Payment, payment.id), 16_800, user=manager)
+        refund_gift(db.session.get(Payment, payment.id), 16_800, user=manager, today=clock.today())
     db.session.rollback()
-    refund_gift(db.session.get(Payment, payment.id), 16_800, user=manager, reason="ditransfer balik ke BCA 123")
+    refund_gift(db.session.get(Payment, payment.id), 16_800, user=manager, reason="ditransfer balik ke BCA 123",
+                today=clock.today())
     db.session.commit()
     assert not [c for c in api.calls if c.request.url.endswith("/refund")]
     db.session.expire_all()

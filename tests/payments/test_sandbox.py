@@ -6,6 +6,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from donate import clock
 from donate import create_app
 from donate.extensions import db
 from donate.models import (
@@ -37,7 +38,7 @@ def sponsorship(make, months: int = 6):
     donation = create_donation(campaign, kind=DonationKind.worker, designation=Designation.infak,
                                amount_idr=months * 16_800, worker=worker, months=months,
                                donor_email="donor@example.org")
-    hold_worker(donation)
+    hold_worker(donation, now=clock.now(), today=clock.today())
     payment = start_payment(donation, "sandbox")
     url = provider("sandbox").create_checkout(payment, success_url="/terima-kasih", cancel_url="/batal")
     db.session.commit()

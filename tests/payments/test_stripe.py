@@ -10,6 +10,7 @@ import responses
 import sqlalchemy as sa
 import stripe
 
+from donate import clock
 from donate import payments
 from donate.extensions import db
 from donate.models import (
@@ -417,7 +418,7 @@ def test_monthly_sponsorship_opens_a_subscription_checkout(monthly, api):
 
 def test_each_paid_invoice_funds_the_next_month_even_before_checkout_completes(monthly, client):
     worker, payment = monthly
-    month = current_month()
+    month = current_month(clock.today())
     # invoice.paid for the first month arrives before checkout.session.completed.
     assert signed(client, invoice(payment, "in_1", "subscription_create")).json["outcome"] == "confirmed"
     assert months_of(worker) == [month]

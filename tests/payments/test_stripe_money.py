@@ -15,6 +15,7 @@ import responses
 import sqlalchemy as sa
 from responses import matchers
 
+from donate import clock
 from donate.extensions import db
 from donate.models import (
     Account,
@@ -106,7 +107,7 @@ def month_two(client, payment, api):
 def test_a_refund_of_a_subscription_month_is_found_through_its_invoice_payment(monthly, client, api):
     worker, first = monthly
     second = month_two(client, first, api)
-    assert months_of(worker) == [current_month(), current_month() + 1]
+    assert months_of(worker) == [current_month(clock.today()), current_month(clock.today()) + 1]
     api.add(responses.GET, f"{API}/v1/invoice_payments", json=stripe_list(
         "/v1/invoice_payments", [invoice_payment("in_2", "pi_2")]))
     api.add(responses.GET, f"{API}/v1/refunds",
@@ -117,7 +118,7 @@ def test_a_refund_of_a_subscription_month_is_found_through_its_invoice_payment(m
     assert "payment%5Btype%5D=payment_intent" in asked and "payment%5Bpayment_intent%5D=pi_2" in asked
     db.session.refresh(second)
     assert (second.state, second.refunded_idr, second.money_ref) == (PaymentState.refunded, PREMIUM, "pi_2")
-    assert months_of(worker) == [current_month()]  # month 2 was not yet sent to BPJS: released
+    assert months_of(worker) == [current_month(clock.today())]  # month 2 was not yet sent to BPJS: released
     assert check_ledger() == []
 
 
@@ -170,7 +171,7 @@ def test_a_dashboard_refund_of_allocated_money_books_a_shortfall_repaid_first(st
     make.workers(campaign, 3)
     payment = give(client, campaign, 300_000, api)
     signed(client, paid_session(payment, "cs_test_1", "pi_1"))
-    allocate_pool(campaign)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
     spent = ledger.balance(campaign.id, Account.allocated, Designation.infak)
     assert spent > 0
     db.session.commit()
@@ -508,11 +509,11 @@ def test_the_refund_row_is_the_one_provider_record_converges_on(app, make):
     campaign = make.campaign()
     gift = make.paid_gift(campaign, 80_000)
     payment = gift.payments[0]
-    refund = refunds.request_refund(payment, 30_000, user=None, request_key="k")
-    assert refunds.request_refund(payment, 30_000, user=None, request_key="k").id == refund.id
+    refund = refunds.request_refund(payment, 30_000, user=None, request_key="k", today=clock.today())
+    assert refunds.request_refund(payment, 30_000, user=None, request_key="k", today=clock.today()).id == refund.id
     record = RefundRecord(ref="sbx_re_1", amount_idr=30_000, status="succeeded", refund_id=refund.id)
-    assert refunds.apply_refund(payment, record) == "refunded"
-    assert refunds.apply_refund(payment, record) == "refund already recorded"
+    assert refunds.apply_refund(payment, record, today=clock.today()) == "refunded"
+    assert refunds.apply_refund(payment, record, today=clock.today()) == "refund already recorded"
     assert payment.refunded_idr == 30_000 and check_ledger() == []
 
 

@@ -45,8 +45,8 @@ def test_bpjs_batch_export_neutralises_a_partners_formula_names(app, make):
     make.worker(campaign, full_name="=HYPERLINK(\"http://evil.example\",\"click\")")
     make.worker(campaign, full_name="@SUM(1+1)")
     make.paid_gift(campaign, 2 * 6 * 16_800, designation=Designation.infak)
-    allocate_pool(campaign)
-    batch = create_batch(campaign, current_month() - 3, current_month() + 11, user=None)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
+    batch = create_batch(campaign, current_month(clock.today()) - 3, current_month(clock.today()) + 11, user=None)
     rows = cells(export_batch(batch, user=None))
     names = sorted(row[1] for row in rows[1:])
     assert names == ["'=HYPERLINK(\"http://evil.example\",\"click\")", "'@SUM(1+1)"]
@@ -57,7 +57,7 @@ def test_bpjs_batch_export_neutralises_a_partners_formula_names(app, make):
 def test_rejected_rows_csv_neutralises_cells(app, make):
     campaign = make.campaign()
     data = make.worker_csv([make.csv_row(full_name="+cmd|' /c calc'!a0", regency_code="0000")])
-    report = import_workers(campaign, data, today=clock.today())
+    report = import_workers(campaign, data, today=clock.today(), now=clock.now())
     out = io.StringIO()
     write_rejected(report, out)
     (header, row) = cells(out.getvalue())
@@ -68,7 +68,8 @@ def test_funders_csv_neutralises_a_funder_typed_by_a_manager(app, client, make):
     campaign = make.campaign()
     manager = staff_user("m@example.org", Role.manager, campaign)
     record_institutional_funding(campaign, 201_600, user=manager, funder="=HYPERLINK(\"http://x\",\"y\")",
-                                 designation=Designation.csr, reference="REF-1", source="CSR")
+                                 designation=Designation.csr, reference="REF-1", source="CSR",
+                                 now=clock.now(), today=clock.today())
     db.session.commit()
     login(client, manager)
     text = client.get(f"/manage/campaigns/{campaign.slug}/export/funders.csv").get_data(as_text=True)

@@ -3,6 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
+from donate import clock
 from donate.extensions import db
 from donate.models import (
     Account,
@@ -120,7 +121,7 @@ def test_a_paid_gift_and_its_allocation_move_balances(app, make):
     make.workers(campaign, 1)
     make.paid_gift(campaign, 6 * PREMIUM + 1_000, designation=Designation.csr)
     assert ledger.balance(campaign.id, Account.pool, Designation.csr) == 6 * PREMIUM + 1_000
-    allocate_pool(campaign)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
     assert ledger.balance(campaign.id, Account.pool, Designation.csr) == 1_000
     assert ledger.balance(campaign.id, Account.allocated, Designation.csr) == 6 * PREMIUM
     assert ledger.balance(campaign.id, Account.received, Designation.csr) == -(6 * PREMIUM + 1_000)
@@ -180,8 +181,8 @@ def test_sound_books_pass_the_check(app, make):
     make.workers(campaign, 2)
     make.paid_gift(campaign, 6 * PREMIUM, designation=Designation.zakat)
     gift = make.paid_gift(campaign, 6 * PREMIUM + 5_000, designation=Designation.csr)
-    allocate_pool(campaign)
-    refund_payment(gift.payments[0], 5_000)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
+    refund_payment(gift.payments[0], 5_000, today=clock.today())
     assert ledger.check_ledger() == []
 
 
@@ -253,7 +254,7 @@ def test_check_reports_coverage_without_allocation(app, make):
     run = Allocation(campaign_id=campaign.id, kind=AllocationKind.new, designation=Designation.infak)
     db.session.add(run)
     db.session.flush()
-    db.session.add(CoverageMonth(worker_id=worker.id, month=current_month(), campaign_id=campaign.id,
+    db.session.add(CoverageMonth(worker_id=worker.id, month=current_month(clock.today()), campaign_id=campaign.id,
                                  premium_idr=PREMIUM, designation=Designation.infak, allocation_id=run.id))
     db.session.flush()
     problems = ledger.check_ledger()
@@ -266,7 +267,7 @@ def test_check_reports_remitted_that_does_not_match_remitted_months(app, make):
     campaign = make.campaign()
     make.workers(campaign, 1)
     make.paid_gift(campaign, 6 * PREMIUM)
-    allocate_pool(campaign)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
     # Months marked as sent to BPJS without the money moving in the books.
     db.session.execute(sa.update(CoverageMonth).values(state="remitted"))
     problems = ledger.check_ledger()
@@ -335,7 +336,7 @@ def test_cli_check_ledger_passes_sound_books(app, make, runner):
     campaign = make.campaign()
     make.workers(campaign, 1)
     make.paid_gift(campaign, 7 * PREMIUM)
-    allocate_pool(campaign)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
     db.session.commit()
     result = runner.invoke(args=["check-ledger"])
     assert result.exit_code == 0, result.output

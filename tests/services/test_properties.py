@@ -18,6 +18,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from donate import clock
 from donate.extensions import db
 from donate.models import (
     LIVE_STATES,
@@ -129,7 +130,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def institutional_funding(self, amount, reference, designation):
         try:
             donation = record_funding(self.campaign, amount, funder="APBD", designation=designation,
-                                      reference=reference, now=self.now)
+                                      reference=reference, now=self.now, today=clock.today())
         except DonationRefused:
             return  # the same reference with other details
         payment_id = donation.payments[0].id

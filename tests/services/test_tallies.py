@@ -40,7 +40,7 @@ from tests.conftest import PREMIUM
 
 def scanned_progress(campaign) -> dict:
     """Return the progress figures the slow way, scanning workers, coverage and payments."""
-    month = current_month()
+    month = current_month(clock.today())
     live = [s.value for s in LIVE_STATES]
     C = CoverageMonth
     counts = dict(db.session.execute(
@@ -91,14 +91,15 @@ def test_figures_stay_exact_through_random_changes(app, make, seed):
                        designation=Designation.csr, donor_email=rng.choice(emails))
 
     def allocate():
-        allocate_pool(campaign)
+        allocate_pool(campaign, now=clock.now(), today=clock.today())
 
     def register():
         make.worker(campaign, regency_code=rng.choice(("1402", "1471", "1403")))
 
     def remit():
         try:
-            batch = create_batch(campaign, current_month() - 3, current_month() + 12, user=None)
+            batch = create_batch(campaign, current_month(clock.today()) - 3, current_month(clock.today()) + 12,
+                                 user=None)
         except DomainError:
             return
         if rng.random() < 0.3:
@@ -127,7 +128,7 @@ def test_figures_stay_exact_through_random_changes(app, make, seed):
                                     .limit(1))
         if payment is not None:
             try:
-                refund_payment(payment, min(payment.amount_idr, 5_000))
+                refund_payment(payment, min(payment.amount_idr, 5_000), today=clock.today())
             except DomainError:
                 pass
 
@@ -143,7 +144,7 @@ def test_an_import_counts_its_workers(app, make):
     rows = [{"nik": d.nik, "full_name": d.full_name, "birth_date": d.birth_date.isoformat(), "sex": d.sex.value,
              "phone": "", "occupation": "ojek", "regency_code": d.regency_code, "monthly_income_idr": "1000000",
              "mustahik": "ya", "consent": "ya"} for d in (make.worker_details() for _ in range(5))]
-    assert import_workers(campaign, make.worker_csv(rows), today=clock.today()).imported == 5
+    assert import_workers(campaign, make.worker_csv(rows), today=clock.today(), now=clock.now()).imported == 5
     assert campaign_progress(campaign, today=dt.date.today())["workers_registered"] == 5
     assert_figures_exact(campaign)
 
@@ -160,7 +161,7 @@ def test_rebuild_recomputes_every_figure(app, make):
     campaign = make.campaign()
     make.workers(campaign, 3)
     make.paid_gift(campaign, 2 * 6 * PREMIUM, donor_email="a@example.org")
-    allocate_pool(campaign)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
     db.session.execute(sa.delete(WorkerTally))
     db.session.execute(sa.update(Worker).values(live_months=0, last_live_month=None))
     assert ledger.check_ledger() != []

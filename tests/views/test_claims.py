@@ -18,7 +18,7 @@ def _accepted_fisher(make):
     fisher = make.worker(campaign, regency_code="1402", occupation="nelayan", full_name="Sutan Nelayan")
     make.paid_gift(campaign, 6 * PREMIUM, designation=Designation.infak)
     today = clock.today()
-    allocate_pool(campaign, today=today)
+    allocate_pool(campaign, today=today, now=clock.now())
     batch = create_batch(campaign, current_month(today) - 3, current_month(today) + 11, user=None)
     record_transfer(batch, "TRF-K", transferred_on=today, user=None)
     acknowledge_batch(batch, f"nik;kpj;status;reason\n{worker_nik(fisher)};12345678909;diterima;\n", user=None)

@@ -91,7 +91,7 @@ def test_sponsor_a_worker_for_six_months_through_the_sandbox(client, campaign, m
     page = sandbox(client, response.headers["Location"], "pay")
     html = page.get_data(as_text=True)
     assert "Terima kasih" in html and "LDG-" in html
-    month = current_month()
+    month = current_month(clock.today())
     assert months_of(worker) == list(range(month, month + 6))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Hold)) == 0
     receipt = db.session.scalar(sa.select(Receipt))
@@ -210,7 +210,7 @@ def test_donor_page_shows_gifts_workers_and_renewal(app, client, campaign, make)
     assert "/sandbox/checkout/" in renew.headers["Location"]
     assert db.session.scalars(sa.select(Payment.method).order_by(Payment.id)).all() == ["qris", "gopay"]
     sandbox(client, renew.headers["Location"], "pay")
-    month = current_month()
+    month = current_month(clock.today())
     assert months_of(worker) == [month, month + 1]
     assert check_ledger() == []
 
@@ -243,7 +243,7 @@ def test_payment_after_an_expired_hold_extends_the_worker_instead_of_being_lost(
     second = sponsor(client, campaign, worker, donor_email="budi@example.com")
     sandbox(client, second.headers["Location"], "pay")
     sandbox(client, first.headers["Location"], "pay")
-    month = current_month()
+    month = current_month(clock.today())
     assert months_of(worker) == list(range(month, month + 12))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)
                              .where(Payment.state == PaymentState.paid)) == 2

@@ -75,8 +75,8 @@ def world(app, make):
     other = make.campaign("kalbar")
     workers = make.workers(campaign, 3, regency_code="1402")
     gift = make.paid_gift(campaign, 2 * 6 * 16_800, designation=Designation.csr)
-    allocate_pool(campaign)
-    batch = create_batch(campaign, current_month() - 3, current_month() + 11, user=None)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
+    batch = create_batch(campaign, current_month(clock.today()) - 3, current_month(clock.today()) + 11, user=None)
     people = {
         "anonymous": None,
         "donor": user("donor@example.org", Role.donor),
@@ -86,7 +86,8 @@ def world(app, make):
         "admin": user("admin@example.org", Role.admin),
     }
     upload = upload_workers(campaign, make.worker_csv([make.csv_row(nik="123")]),
-                                  user=people["manager"], verified=True, skip_invalid=False, today=clock.today())
+                                  user=people["manager"], verified=True, skip_invalid=False,
+                                  today=clock.today(), now=clock.now())
     flag = FlaggedEvent(provider="sandbox", problem="amount", provider_ref="sbx_x", campaign_id=campaign.id,
                         payment_id=gift.payments[0].id, provider_amount="1 idr", held_idr=0)
     db.session.add(flag)

@@ -96,8 +96,8 @@ def test_refund_refused_is_explained(app, client, make):
     make.worker(campaign)
     gift = make.paid_gift(campaign, 6 * 16_800, designation=Designation.infak)
     manager = staff_user("m@example.org", Role.manager, campaign)
-    run_allocation(campaign, user=manager, today=clock.today())
-    create_batch(campaign, current_month(), current_month() + 11, user=manager)
+    run_allocation(campaign, user=manager, today=clock.today(), now=clock.now())
+    create_batch(campaign, current_month(clock.today()), current_month(clock.today()) + 11, user=manager)
     db.session.commit()
     login(client, manager)
     page = client.post(f"/manage/campaigns/test-campaign/gifts/{gift.payments[0].id}/refund",
@@ -110,9 +110,10 @@ def test_dashboard_exports_and_audit_scope(app, client, make):
     make.workers(campaign, 2, regency_code="1402")
     manager = staff_user("m@example.org", Role.manager, campaign)
     record_institutional_funding(campaign, 2 * 6 * 16_800, user=manager, funder="DBH Sawit Riau",
-                                       designation=Designation.csr, reference="DBH-1", source="DBH Sawit")
+                                       designation=Designation.csr, reference="DBH-1", source="DBH Sawit",
+                                       now=clock.now(), today=clock.today())
     # Six months that end with this month, so both workers lapse within 30 days whatever today is.
-    run_allocation(campaign, user=manager, today=month_start(current_month() - 5))
+    run_allocation(campaign, user=manager, today=month_start(current_month(clock.today()) - 5), now=clock.now())
     admin = user("admin@example.org", Role.admin)
     change_role(user("x@example.org", Role.donor), Role.verifier, actor=admin)
     assign_staff(other, admin, actor=admin)
@@ -156,7 +157,7 @@ def test_funders_appear_on_the_public_page_in_workers(app, client, make):
     manager = staff_user("m@example.org", Role.manager, campaign)
     record_institutional_funding(campaign, 100 * 6 * 16_800 + 5_000, user=manager,
                                        funder="APBD Provinsi Riau", designation=Designation.csr,
-                                       reference="SP2D-9", source="APBD")
+                                       reference="SP2D-9", source="APBD", now=clock.now(), today=clock.today())
     make.paid_gift(campaign, 6 * 16_800, donor_name="Budi")
     db.session.commit()
     page = client.get("/campaigns/test-campaign?lang=id").get_data(as_text=True)
@@ -172,7 +173,7 @@ def test_rejected_rows_expire_after_a_week(app, client, make):
     campaign = make.campaign()
     verifier = staff_user("v@example.org", Role.verifier, campaign)
     upload = upload_workers(campaign, make.worker_csv([{**make.csv_row(), "nik": "1"}]), user=verifier,
-                                  verified=True, skip_invalid=False, today=clock.today())
+                                  verified=True, skip_invalid=False, today=clock.today(), now=clock.now())
     db.session.commit()
     login(client, verifier)
     url = f"/manage/campaigns/test-campaign/workers/rejected/{upload.rejected_token}.csv"

@@ -6,6 +6,7 @@ import re
 
 import sqlalchemy as sa
 
+from donate import clock
 from donate.demo import DEMO_SLUG, load_demo
 from donate.extensions import db
 from donate.models import Campaign, Designation, DonationKind, Hold, Role
@@ -85,8 +86,8 @@ def test_a_worker_bpjs_rejected_is_told_why_and_what_to_do(client, make):
     campaign = make.campaign("gn", name="Pekerja Rentan Riau")
     budi = make.worker(campaign, full_name="Budi Santoso")
     make.paid_gift(campaign, 6 * 16_800, designation=Designation.csr)
-    allocate_pool(campaign)
-    month = current_month()
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
+    month = current_month(clock.today())
     batch = create_batch(campaign, month - 3, month + 11, user=None)
     record_transfer(batch, "TRF-1", transferred_on=dt.date.today(), user=None)
     acknowledge_batch(batch, "nik;kpj;status;reason\n"
@@ -105,7 +106,7 @@ def test_a_worker_bpjs_rejected_is_told_why_and_what_to_do(client, make):
 
 def test_demo_campaign_runs_around_today(client, app):
     today = dt.date.today()
-    load_demo(6, manager_email="m@example.com", manager_password="demo-password-1", today=today)
+    load_demo(6, manager_email="m@example.com", manager_password="demo-password-1", today=today, now=clock.now())
     db.session.commit()
     campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == DEMO_SLUG))
     assert (campaign.name, campaign.target_workers, campaign.term_months) == ("GN Lingkaran 2018", 100_000, 6)
@@ -123,7 +124,8 @@ def test_a_held_worker_is_not_offered_and_the_form_says_so_before_it_is_filled(c
     other = make.worker(campaign, full_name="Joko Susilo")
     donation = create_donation(campaign, kind=DonationKind.worker, designation=Designation.infak,
                                amount_idr=6 * 16_800, worker=worker, months=6, donor_email="a@example.com")
-    db.session.add(Hold(worker_id=worker.id, donation_id=donation.id, first_month=current_month(), months=6,
+    db.session.add(Hold(worker_id=worker.id, donation_id=donation.id, first_month=current_month(clock.today()),
+                        months=6,
                         expires_at=utcnow() + dt.timedelta(minutes=30)))
     db.session.commit()
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from donate import clock
 from donate.extensions import db
 from donate.models import Designation, DonationKind
 from donate.months import current_month
@@ -25,8 +26,8 @@ def _grow(make, campaign, workers: int) -> dict:
         make.paid_gift(campaign, TERM_COST, designation=Designation.infak, donor_email=f"d{workers}-{i}@example.org")
     make.paid_gift(campaign, 16_800, kind=DonationKind.worker, worker=made[-1], months=1,
                    designation=Designation.csr, funder=f"CSR {workers}")
-    allocate_pool(campaign)
-    batch = create_batch(campaign, current_month() - 3, current_month() + 12, user=None)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
+    batch = create_batch(campaign, current_month(clock.today()) - 3, current_month(clock.today()) + 12, user=None)
     record_transfer(batch, f"TRF-{workers}", transferred_on=dt.date.today(), user=None)
     answered = made[: workers // 2]
     acknowledge_batch(batch, "nik;kpj;status;reason\n" + "".join(

@@ -73,7 +73,7 @@ def test_manage_donor_pages_and_import_report_are_in_indonesian(app, client, mak
         "source": "apbd", "funder": "Pemprov Riau", "amount_idr": str(6 * 16_800 * 2 + 100_000),
         "designation": "infak", "reference": "TRF-1"})
     assert funded.status_code == 302
-    allocate_pool(campaign, today=clock.today())
+    allocate_pool(campaign, today=clock.today(), now=clock.now())
     month = current_month(clock.today())
     period = {"first_month": month_code(month), "last_month": month_code(month + 11)}
     assert client.post("/manage/campaigns/riau/remittance", data=period).status_code == 302

@@ -7,6 +7,7 @@ import pytest
 import segno
 import sqlalchemy as sa
 
+from donate import clock
 from donate.extensions import db
 from donate.models import (
     CoverageMonth,
@@ -40,7 +41,7 @@ def sponsor(campaign, worker, months=6, *, today=None, donor_name="PT Sawit Lest
                                amount_idr=months * PREMIUM, worker=worker, months=months,
                                donor_name=donor_name, is_anonymous=anonymous)
     payment = start_payment(donation, "sandbox", f"sbx_status_{donation.id}")
-    confirm_payment(payment.id, today=today)
+    confirm_payment(payment.id, today=today or clock.today(), now=clock.now())
     return donation
 
 
@@ -53,7 +54,7 @@ def accept(worker, kpj="12345678901"):
 
 
 def months_ago(n):
-    return month_start(current_month() - n)
+    return month_start(current_month(clock.today()) - n)
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_protected_worker_by_nik_with_any_case_and_spacing(client, campaign, bud
     sponsor(campaign, budi, 6)
     accept(budi)
     db.session.commit()
-    month = current_month()
+    month = current_month(clock.today())
 
     body = ask(client, budi, "  budi   SANTOSO ")
     assert body["status"] == "protected"
@@ -117,20 +118,20 @@ def test_funded_worker_waits_for_bpjs(client, campaign, budi):
     assert body["status"] == "funded"
     assert body["protected_until"] is None
     assert body["funded_from"] == months_ago(0).isoformat()
-    assert body["funded_until"] == month_end(current_month() + 2).isoformat()
+    assert body["funded_until"] == month_end(current_month(clock.today()) + 2).isoformat()
     assert body["programs"] == ["jkk", "jkm"]
 
 
 def test_protected_now_with_later_months_still_funded_only(client, campaign, budi):
     sponsor(campaign, budi, 6)
     db.session.execute(sa.update(CoverageMonth).where(CoverageMonth.worker_id == budi.id,
-                                                      CoverageMonth.month <= current_month() + 1)
+                                                      CoverageMonth.month <= current_month(clock.today()) + 1)
                        .values(state=CoverageState.accepted))
     db.session.commit()
     body = ask(client, budi)
     assert body["status"] == "protected"
-    assert body["protected_until"] == month_end(current_month() + 1).isoformat()
-    assert body["funded_until"] == month_end(current_month() + 5).isoformat()
+    assert body["protected_until"] == month_end(current_month(clock.today()) + 1).isoformat()
+    assert body["funded_until"] == month_end(current_month(clock.today()) + 5).isoformat()
 
 
 def test_waiting_worker_is_told_roughly_where_they_stand(client, make, campaign, budi, monkeypatch):
@@ -157,7 +158,7 @@ def test_waiting_worker_not_yet_verified_or_without_consent(client, make, campai
 def test_lapsed_worker_within_the_arrears_window(client, campaign, budi):
     sponsor(campaign, budi, 1, today=months_ago(2), donor_name="", anonymous=True)
     db.session.commit()
-    last = current_month() - 2
+    last = current_month(clock.today()) - 2
     body = ask(client, budi)
     assert body["status"] == "lapsed"
     assert body["lapsed_on"] == month_end(last).isoformat()
@@ -185,7 +186,7 @@ def test_pool_funding_names_the_campaign(client, make, campaign, budi):
     from donate.services.coverage.allocation import allocate_pool
 
     make.paid_gift(campaign, 6 * PREMIUM, designation=Designation.infak)
-    allocate_pool(campaign)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
     db.session.commit()
     body = ask(client, budi)
     assert body["status"] == "funded"
@@ -275,7 +276,7 @@ def test_answers_are_private(client, budi):
 def test_personal_link_opens_the_status_until_revoked(client, campaign, budi):
     sponsor(campaign, budi, 6)
     accept(budi)
-    token = issue_status_link(budi)
+    token = issue_status_link(budi, now=clock.now())
     db.session.commit()
     assert len(token) >= 32
 
@@ -284,13 +285,13 @@ def test_personal_link_opens_the_status_until_revoked(client, campaign, budi):
     assert 'data-status="protected"' in page.get_data(as_text=True)
     assert page.headers["Referrer-Policy"] == "no-referrer"
 
-    new_token = issue_status_link(budi)
+    new_token = issue_status_link(budi, now=clock.now())
     db.session.commit()
     assert client.get(f"/status/link/{token}").status_code == 404
     assert client.get(f"/status/link/{new_token}").status_code == 200
     assert current_status_token(budi) == new_token
 
-    assert revoke_status_links(budi) == 1
+    assert revoke_status_links(budi, now=clock.now()) == 1
     db.session.commit()
     assert client.get(f"/status/link/{new_token}").status_code == 404
     assert client.get("/status/link/not-a-token").status_code == 404

@@ -10,6 +10,7 @@ from openapi_core.contrib.werkzeug import (
 from openapi_spec_validator import validate
 from werkzeug.test import EnvironBuilder
 
+from donate import clock
 from donate.extensions import db, limiter
 from donate.models import CoverageMonth, CoverageState, Designation, DonationKind
 from donate.services.coverage.allocation import allocate_pool
@@ -49,10 +50,10 @@ def test_every_documented_response_matches_a_real_response(app, client, make, sp
     late = make.worker(campaign)
     make.worker(campaign, verified=False)
     make.paid_gift(campaign, 6 * 16_800, designation=Designation.csr, funder="APBD Provinsi Riau")
-    allocate_pool(campaign)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
     donation = create_donation(campaign, kind=DonationKind.worker, designation=Designation.infak,
                                amount_idr=6 * 16_800, worker=siti, months=6, is_anonymous=True)
-    confirm_payment(start_payment(donation, "sandbox", "sbx_openapi").id)
+    confirm_payment(start_payment(donation, "sandbox", "sbx_openapi").id, now=clock.now(), today=clock.today())
     db.session.execute(sa.update(CoverageMonth).where(CoverageMonth.worker_id == siti.id)
                        .values(state=CoverageState.accepted))
     siti.kpj = "12345678901"

@@ -17,7 +17,7 @@ def test_widget_can_be_framed_by_partners(client, make):
     campaign = make.campaign("riau", name="Pekerja Rentan Riau", target_workers=10)
     make.workers(campaign, 2)
     make.paid_gift(campaign, 6 * PREMIUM)
-    allocate_pool(campaign)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
     db.session.commit()
 
     response = client.get("/embed/campaigns/riau?lang=en")
@@ -50,12 +50,13 @@ def _remit(worker_ids):
 def test_transparency_reads_money_in_and_out_from_the_ledger(client, make):
     campaign = make.campaign("riau", name="Pekerja Rentan Riau", target_workers=10)
     workers = make.workers(campaign, 3)
-    record_funding(campaign, 2 * 6 * PREMIUM, funder="DBH Sawit Riau", designation=Designation.csr, reference="T-1")
+    record_funding(campaign, 2 * 6 * PREMIUM, funder="DBH Sawit Riau", designation=Designation.csr, reference="T-1",
+                   now=clock.now(), today=clock.today())
     online = make.paid_gift(campaign, 50_000, designation=Designation.infak, donor_name="Ahmad")
     make.paid_gift(campaign, 30_000, designation=Designation.infak, is_anonymous=True)
-    allocate_pool(campaign)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
     remitted = _remit([workers[0].id])
-    refund_payment(online.payments[0], 10_000)
+    refund_payment(online.payments[0], 10_000, today=clock.today())
     db.session.commit()
 
     books = campaign_transparency(campaign, today=clock.today())

@@ -35,7 +35,6 @@ from ...models import (
     Designation,
     Worker,
 )
-from ...models.base import utcnow
 from ...months import current_month
 from .. import ledger, tallies
 from ..locks import lock_campaign
@@ -70,12 +69,13 @@ class Pass:
     month: int
     budget: int
     months: int
+    #: When the pass runs: holds still open then keep their workers out, and months are stamped with it.
+    now: dt.datetime
     max_workers: int | None = None
-    now: dt.datetime | None = None
 
 
-def allocate_pool(campaign: Campaign, *, today: dt.date | None = None,
-                  now: dt.datetime | None = None) -> list[Allocation]:
+def allocate_pool(campaign: Campaign, *, today: dt.date,
+                  now: dt.datetime) -> list[Allocation]:
     """Spend the campaign's pool on renewals, then new workers; return the runs made."""
     lock_campaign(campaign.id)
     month = current_month(today)
@@ -92,8 +92,8 @@ def allocate_pool(campaign: Campaign, *, today: dt.date | None = None,
 
 
 def fund_new_workers(campaign: Campaign, designation: Designation, *, budget: int, workers: int,
-                     months: int, donation_id: int | None = None, today: dt.date | None = None,
-                     now: dt.datetime | None = None) -> Allocation | None:
+                     months: int, donation_id: int | None = None, today: dt.date,
+                     now: dt.datetime) -> Allocation | None:
     """Enrol up to ``workers`` waiting workers for ``months`` months each, spending at most ``budget``."""
     lock_campaign(campaign.id)
     budget = min(budget, ledger.balance(campaign.id, Account.pool, designation))
@@ -111,7 +111,7 @@ def run_pass(spec: Pass, donation_id: int | None = None) -> Allocation | None:
 
     rates = _rates_cte(spec)
     chosen = _chosen(spec, rates).cte("chosen")
-    created = spec.now or utcnow()
+    created = spec.now
     rows = (
         sa.select(
             chosen.c.worker_id,
@@ -179,7 +179,7 @@ def _premium(rates, income):
 
 def _eligible(spec: Pass):
     """Conditions every funded worker meets, whatever the pass: the waitlist's, and not held by a donor."""
-    return [*eligible(spec.campaign, spec.designation), not_held(spec.now or utcnow())]
+    return [*eligible(spec.campaign, spec.designation), not_held(spec.now)]
 
 
 def _candidates(spec: Pass, *, regional: bool = True) -> sa.Select:
@@ -288,8 +288,8 @@ MAX_MONTHS_AHEAD = 12
 
 
 def fund_sponsorship(campaign: Campaign, worker: Worker, designation: Designation, *, months: int,
-                     budget: int, donation_id: int, today: dt.date | None = None,
-                     now: dt.datetime | None = None) -> Allocation | None:
+                     budget: int, donation_id: int, today: dt.date,
+                     now: dt.datetime) -> Allocation | None:
     """Fund up to ``months`` consecutive months of a named worker from the pool.
 
     The months follow whatever coverage the worker already has, so a payment
@@ -323,7 +323,7 @@ def fund_sponsorship(campaign: Campaign, worker: Worker, designation: Designatio
     db.session.flush()
     db.session.add_all(
         CoverageMonth(worker_id=worker.id, month=month, campaign_id=campaign.id, premium_idr=premium,
-                      designation=designation, allocation_id=run.id, created_at=now or utcnow())
+                      designation=designation, allocation_id=run.id, created_at=now)
         for month, premium in bought
     )
     db.session.flush()

@@ -27,7 +27,6 @@ from ...models import (
     User,
     Worker,
 )
-from ...models.base import utcnow
 from ...regions import regency_name
 from ..access import audit
 from ..errors import FieldError, Rupiah
@@ -44,7 +43,8 @@ class ClaimRefused(FieldError):
 
 
 def record_claim(worker: Worker, *, programme: ClaimProgramme, kind: ClaimKind, event_date: dt.date,
-                 amount_idr: int, scholarship_idr: int = 0, user: User | None, today: dt.date) -> Claim:
+                 amount_idr: int, scholarship_idr: int = 0, user: User | None, today: dt.date,
+                 now: dt.datetime) -> Claim:
     """Record a benefit BPJS paid for ``worker``, against the accepted month of the event; audited."""
     if kind not in CLAIM_KINDS[programme]:
         raise ClaimRefused("kind", lazy_gettext("this kind of benefit is not paid by %(programme)s"),
@@ -71,7 +71,7 @@ def record_claim(worker: Worker, *, programme: ClaimProgramme, kind: ClaimKind, 
         raise ClaimRefused("event_date", lazy_gettext("a JKM claim is already recorded for this worker"))
     claim = Claim(campaign_id=worker.campaign_id, worker_id=worker.id, coverage_month_id=month.id,
                   programme=programme, kind=kind, event_date=event_date, amount_idr=amount_idr,
-                  scholarship_idr=scholarship_idr, recorded_by_id=user.id if user else None, created_at=utcnow())
+                  scholarship_idr=scholarship_idr, recorded_by_id=user.id if user else None, created_at=now)
     try:
         with db.session.begin_nested():
             db.session.add(claim)

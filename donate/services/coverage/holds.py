@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext
 
 from ...extensions import db
 from ...models import Donation, Hold, Worker
-from ...models.base import utcnow
 from ...months import current_month
 from ..errors import DomainError
 from ..locks import lock_worker
@@ -19,10 +18,9 @@ class WorkerUnavailable(DomainError):
     """The worker cannot be sponsored now (held by another donor, or not eligible)."""
 
 
-def hold_worker(donation: Donation, *, now: dt.datetime | None = None, today: dt.date | None = None,
+def hold_worker(donation: Donation, *, now: dt.datetime, today: dt.date,
                 minutes: int | None = None) -> Hold:
     """Reserve ``donation.worker`` for this donation for ``minutes`` (``HOLD_MINUTES`` unless told)."""
-    now = now or utcnow()
     worker = db.session.get(Worker, donation.worker_id)
     lock_worker(worker.id)
     if not is_fundable(worker, donation.designation, donation.campaign):
@@ -55,7 +53,7 @@ def release_hold(donation_id: int) -> None:
     db.session.execute(sa.delete(Hold).where(Hold.donation_id == donation_id))
 
 
-def expire_holds(*, now: dt.datetime | None = None) -> int:
+def expire_holds(*, now: dt.datetime) -> int:
     """Remove holds past their expiry; return how many."""
-    result = db.session.execute(sa.delete(Hold).where(Hold.expires_at <= (now or utcnow())))
+    result = db.session.execute(sa.delete(Hold).where(Hold.expires_at <= now))
     return result.rowcount

@@ -1,5 +1,6 @@
 """Status links: revocable QR-card tokens that open a worker's status without the NIK."""
 
+import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -14,7 +15,6 @@ from ...models import (
     User,
     Worker,
 )
-from ...models.base import utcnow
 from ..access.audit import record_action
 from ..pages import Page, page_of
 
@@ -23,9 +23,9 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_status_link(worker: Worker, *, by: User | None = None) -> str:
+def issue_status_link(worker: Worker, *, by: User | None = None, now: dt.datetime) -> str:
     """Give the worker a new personal link, revoking any earlier one; return its token."""
-    revoke_status_links(worker)
+    revoke_status_links(worker, now=now)
     token = secrets.token_urlsafe(24)
     db.session.add(StatusLink(worker_id=worker.id, token_hash=_token_hash(token),
                               token_encrypted=vault().encrypt(token)))
@@ -43,12 +43,12 @@ def current_status_token(worker: Worker) -> str | None:
     return vault().decrypt(link.token_encrypted) if link is not None else None
 
 
-def revoke_status_links(worker: Worker, *, by: User | None = None) -> int:
+def revoke_status_links(worker: Worker, *, by: User | None = None, now: dt.datetime) -> int:
     """Revoke the worker's live links (a lost card); return how many were revoked."""
     revoked = db.session.execute(
         sa.update(StatusLink)
         .where(StatusLink.worker_id == worker.id, StatusLink.revoked_at.is_(None))
-        .values(revoked_at=utcnow(), revoked_by_id=by.id if by is not None else None)
+        .values(revoked_at=now, revoked_by_id=by.id if by is not None else None)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.flush()

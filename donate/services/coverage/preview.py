@@ -54,12 +54,12 @@ class AllocationPreview:
         return sum(getattr(r, attr) for r in self.runs if kind is None or r.kind == kind)
 
 
-def preview_allocation(campaign: Campaign, *, today: dt.date) -> AllocationPreview:
+def preview_allocation(campaign: Campaign, *, today: dt.date, now: dt.datetime) -> AllocationPreview:
     """Run the allocation inside a savepoint, read what it did, and roll it back."""
     pool_before = {d: ledger.balance(campaign.id, Account.pool, d) for d in DESIGNATION_ORDER}
     savepoint = db.session.begin_nested()
     try:
-        runs = allocate_pool(campaign, today=today)
+        runs = allocate_pool(campaign, today=today, now=now)
         previews = [PreviewRun(r.kind, r.designation, r.workers, r.months, r.amount_idr) for r in runs]
         regions: dict[str, list[int]] = {}
         if runs:
@@ -80,9 +80,9 @@ def preview_allocation(campaign: Campaign, *, today: dt.date) -> AllocationPrevi
     return AllocationPreview(previews, dict(sorted(regions.items())), pool_before, pool_after)
 
 
-def run_allocation(campaign: Campaign, *, user: User, today: dt.date) -> list[Allocation]:
+def run_allocation(campaign: Campaign, *, user: User, today: dt.date, now: dt.datetime) -> list[Allocation]:
     """Allocate the pool and log what was done."""
-    runs = allocate_pool(campaign, today=today)
+    runs = allocate_pool(campaign, today=today, now=now)
     audit.record_action(
         "allocation.run", user=user, campaign=campaign, subject=f"{len(runs)} runs",
         detail="; ".join(f"{r.kind.value} {r.designation.value}: {r.workers} workers, {r.months} months, "

@@ -5,6 +5,7 @@ append-only and the money really arrived) but nothing in them points to the
 person any more.
 """
 
+import datetime as dt
 import secrets
 
 import sqlalchemy as sa
@@ -23,7 +24,6 @@ from ...models import (
     SubscriptionState,
     User,
 )
-from ...models.base import utcnow
 from ..errors import DomainError
 from ..money.subscriptions import cancel_subscription
 
@@ -70,13 +70,13 @@ def _when(value) -> str | None:
     return value.isoformat(timespec="seconds") + "Z" if value else None
 
 
-def export_donor_data(user: User) -> dict:
+def export_donor_data(user: User, *, now: dt.datetime) -> dict:
     """Return everything held about a donor as JSON-ready data, and audit the export."""
     donations = _donations(user)
     db.session.add(PrivacyRequest(user_id=user.id, kind=PrivacyRequestKind.export, donations=len(donations)))
     db.session.flush()
     return {
-        "exported_at": utcnow().isoformat(timespec="seconds") + "Z",
+        "exported_at": now.isoformat(timespec="seconds") + "Z",
         "account": {
             "email": user.email,
             "name": user.name,
@@ -123,7 +123,7 @@ def export_donor_data(user: User) -> dict:
     }
 
 
-def erase_donor(user: User) -> int:
+def erase_donor(user: User, *, now: dt.datetime) -> int:
     """Anonymise a donor's account and gifts; return how many gifts were anonymised."""
     if user.role != Role.donor:
         raise ErasureRefused(lazy_gettext("staff accounts are closed by an administrator"))
@@ -132,7 +132,7 @@ def erase_donor(user: User) -> int:
     # Nobody is left to pay for: monthly sponsorships stop (months already paid stay funded).
     for subscription in _subscriptions(user):
         if subscription.state != SubscriptionState.cancelled:
-            cancel_subscription(subscription)
+            cancel_subscription(subscription, now=now)
     # Mail not yet sent is dropped; mail already sent keeps its subject for the record, not the text.
     for message in _emails(user):
         if message.sent_at is None:

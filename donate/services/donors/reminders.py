@@ -17,14 +17,13 @@ from ...models import (
     SubscriptionState,
     Worker,
 )
-from ...models.base import utcnow
 from ...months import current_month
 from ..coverage.waitlist import last_live_months
 from ..locks import claim_once
 from ..mail import external_url, mail_locale, send_mail
 
 
-def queue_renewal_reminders(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
+def queue_renewal_reminders(*, today: dt.date, now: dt.datetime) -> int:
     """Email each sponsor whose worker's cover ends this month, once per worker and month; return how many."""
     month = current_month(today)
     last = last_live_months()
@@ -42,7 +41,7 @@ def queue_renewal_reminders(*, today: dt.date | None = None, now: dt.datetime | 
     sent = 0
     for email, worker, locale in due:
         if not claim_once(RenewalReminder, worker_id=worker.id, donor_email=email, month=month,
-                          sent_at=now or utcnow()):
+                          sent_at=now):
             continue
         with force_locale(mail_locale(locale)):
             send_mail(email, _("%(worker)s is protected only until the end of this month", worker=worker.display_name),

@@ -22,7 +22,6 @@ from ...models import (
     Subscription,
     Worker,
 )
-from ...models.base import utcnow
 from ...months import current_month
 from ...payments import PaymentProvider, enabled_methods, provider, provider_for
 from ...payments.base import ProviderError
@@ -65,7 +64,7 @@ class Donor:
     locale: str = "id"
 
 
-def sponsorship_quote(worker: Worker, months: int, *, today: dt.date | None = None) -> tuple[int, int]:
+def sponsorship_quote(worker: Worker, months: int, *, today: dt.date) -> tuple[int, int]:
     """Return (first month, price) of ``months`` months for a named worker."""
     start = next_fundable_month(worker.id, current_month(today))
     rates = rates_for_months(start, start + months - 1)
@@ -94,14 +93,14 @@ def sponsorship_offer(campaign: Campaign, worker: Worker, *, today: dt.date) -> 
         first_month=start, prices={months: sum(premiums[:months]) for months in SPONSOR_MONTHS})
 
 
-def bulk_quote(workers: int, months: int, *, today: dt.date | None = None) -> int:
+def bulk_quote(workers: int, months: int, *, today: dt.date) -> int:
     """Return the price of ``workers`` × ``months`` at the base premium (declared income at the minimum)."""
     month = current_month(today)
     rates = rates_for_months(month, month + months - 1)
     return workers * sum(rates[m].premium(rates[m].min_income_idr) for m in range(month, month + months))
 
 
-def pool_presets(campaign: Campaign, *, today: dt.date | None = None) -> list[tuple[int, int, int]]:
+def pool_presets(campaign: Campaign, *, today: dt.date) -> list[tuple[int, int, int]]:
     """Return suggested pool gifts as (workers, months, amount)."""
     term = campaign.term_months
     return [(1, 1, base_premium(current_month(today))), (1, term, bulk_quote(1, term, today=today)),
@@ -121,7 +120,7 @@ def choose_method(method: str | None) -> tuple[str, PaymentProvider]:
 
 
 def _checkout(donation: Donation, urls: UrlMaker, method: str | None, *, subscription: bool = False,
-              now: dt.datetime | None = None) -> tuple[Payment, str]:
+              now: dt.datetime) -> tuple[Payment, str]:
     """Open the payment for a stored gift with the chosen method; return it with the URL to send the donor to.
 
     A monthly sponsorship with a provider that charges by itself starts a
@@ -129,7 +128,6 @@ def _checkout(donation: Donation, urls: UrlMaker, method: str | None, *, subscri
     and each next month after a reminder.
     """
     method, gateway = choose_method(method)
-    now = now or utcnow()
     minutes = gateway.payable_minutes(method)
     payment = start_payment(donation, gateway.name)
     payment.method = method
@@ -162,8 +160,8 @@ def _gift(campaign: Campaign, donor: Donor, **fields) -> Donation:
 
 
 def sponsor_worker(campaign: Campaign, worker: Worker, months: int | str, designation: Designation,
-                   donor: Donor, urls: UrlMaker, *, method: str | None = None, today: dt.date | None = None,
-                   now: dt.datetime | None = None) -> tuple[Payment, str]:
+                   donor: Donor, urls: UrlMaker, *, method: str | None = None, today: dt.date,
+                   now: dt.datetime) -> tuple[Payment, str]:
     """Hold a named worker and open the checkout for ``months`` months of cover (or "monthly").
 
     "monthly" funds one month at a time, charged by a provider that charges by
@@ -173,7 +171,6 @@ def sponsor_worker(campaign: Campaign, worker: Worker, months: int | str, design
     """
     monthly = months == "monthly"
     method, gateway = choose_method(method)
-    now = now or utcnow()
     count = 1 if monthly else int(months)
     if monthly and not gateway.supports_subscriptions:
         raise DonationRefused(lazy_gettext("paying every month needs a card; choose how many months to pay now"))
@@ -189,16 +186,17 @@ def sponsor_worker(campaign: Campaign, worker: Worker, months: int | str, design
 
 
 def give_to_pool(campaign: Campaign, amount_idr: int, designation: Designation, donor: Donor,
-                 urls: UrlMaker, *, method: str | None = None) -> tuple[Payment, str]:
+                 urls: UrlMaker, *, now: dt.datetime, method: str | None = None) -> tuple[Payment, str]:
     """Open the checkout for a gift of any amount to the campaign's pool."""
     if not MIN_POOL_GIFT_IDR <= amount_idr <= MAX_GIFT_IDR:
         raise DonationRefused(lazy_gettext("a gift is between %(low)s and %(high)s"), low=Rupiah(MIN_POOL_GIFT_IDR), high=Rupiah(MAX_GIFT_IDR))
     donation = _gift(campaign, donor, kind=DonationKind.pool, designation=designation, amount_idr=amount_idr)
-    return _checkout(donation, urls, method)
+    return _checkout(donation, urls, method, now=now)
 
 
 def fund_workers(campaign: Campaign, workers: int, months: int, designation: Designation, donor: Donor,
-                 urls: UrlMaker, *, today: dt.date, method: str | None = None) -> tuple[Payment, str]:
+                 urls: UrlMaker, *, today: dt.date, now: dt.datetime,
+                 method: str | None = None) -> tuple[Payment, str]:
     """Open the checkout for ``workers`` × ``months``, allocated from the waitlist once paid."""
     if not 1 <= months <= 12:
         raise DonationRefused(lazy_gettext("choose 1 to 12 months"))
@@ -210,11 +208,11 @@ def fund_workers(campaign: Campaign, workers: int, months: int, designation: Des
         raise DonationRefused(lazy_gettext("a gift is at most %(high)s"), high=Rupiah(MAX_GIFT_IDR))
     donation = _gift(campaign, donor, kind=DonationKind.bulk, designation=designation, amount_idr=amount,
                      workers_count=workers, months=months)
-    return _checkout(donation, urls, method)
+    return _checkout(donation, urls, method, now=now)
 
 
 def renew_sponsorship(worker: Worker, user, urls: UrlMaker, *, method: str | None = None,
-                      today: dt.date | None = None, now: dt.datetime | None = None,
+                      today: dt.date, now: dt.datetime,
                       months: int | None = None) -> tuple[Payment, str]:
     """Sponsor again a worker this donor sponsored, as the same kind of gift; for ``months`` or as long as last time."""
     last = db.session.scalar(
@@ -233,7 +231,7 @@ def renew_sponsorship(worker: Worker, user, urls: UrlMaker, *, method: str | Non
                           today=today, now=now)
 
 
-def refresh_payment(payment: Payment) -> PaymentState:
+def refresh_payment(payment: Payment, *, today: dt.date, now: dt.datetime) -> PaymentState:
     """Ask the provider what it says of the payment and settle it through the one settlement function.
 
     The success page calls this: arriving there proves nothing by itself. If
@@ -247,10 +245,10 @@ def refresh_payment(payment: Payment) -> PaymentState:
             current_app.logger.warning("%s could not say how payment %s stands (request %s): %s",
                                        payment.provider, payment.id, exc.request_id, exc.detail)
             return payment.state
-        settle_payment(payment, verdict)
+        settle_payment(payment, verdict, today=today, now=now)
         db.session.refresh(payment)
     if payment.state == PaymentState.paid:
-        issue_receipt(payment)
+        issue_receipt(payment, now=now)
     return payment.state
 
 

@@ -22,7 +22,6 @@ from ...models import (
     PaymentState,
     Worker,
 )
-from ...models.base import utcnow
 from ...payments.base import DisputeRecord
 from .. import ledger
 from ..coverage.waitlist import is_fundable
@@ -33,8 +32,8 @@ from .refunds import _lock, give_back, take_back
 CLOSED_STATUSES = {"won", "lost", "warning_closed", "prevented"}
 
 
-def apply_dispute(payment: Payment, record: DisputeRecord, *, today: dt.date | None = None,
-                  now: dt.datetime | None = None) -> str:
+def apply_dispute(payment: Payment, record: DisputeRecord, *, today: dt.date,
+                  now: dt.datetime) -> str:
     """Bring the books in line with what the provider holds back for one dispute; return what was done.
 
     Idempotent and order-proof: the provider's figure is the net it has
@@ -125,7 +124,7 @@ def _restore(payment: Payment, dispute: Dispute, *, now) -> None:
         db.session.add(run)
         db.session.flush()
         db.session.add_all(CoverageMonth(worker_id=w, month=m, campaign_id=campaign.id, premium_idr=p,
-                                         designation=designation, allocation_id=run.id, created_at=now or utcnow())
+                                         designation=designation, allocation_id=run.id, created_at=now)
                            for w, m, p in chosen)
         db.session.flush()
         ledger.post_entry(campaign.id, "allocation",

@@ -21,7 +21,6 @@ from ...models import (
     User,
     Worker,
 )
-from ...models.base import utcnow
 from .. import ledger
 from ..access import audit
 from ..coverage.allocation import fund_new_workers, fund_sponsorship
@@ -117,7 +116,7 @@ def fail_payment(payment: Payment, state: PaymentState = PaymentState.failed) ->
     return True
 
 
-def confirm_payment(payment_id: int, *, today: dt.date | None = None, now: dt.datetime | None = None) -> bool:
+def confirm_payment(payment_id: int, *, today: dt.date, now: dt.datetime) -> bool:
     """Book a payment as paid and fulfil its gift, exactly once.
 
     Called from webhooks and success pages alike. The conditional UPDATE is
@@ -126,7 +125,6 @@ def confirm_payment(payment_id: int, *, today: dt.date | None = None, now: dt.da
     failed or expired here but that the provider reports as paid is still
     taken: money that arrived is never refused.
     """
-    now = now or utcnow()
     values = {"state": PaymentState.paid, "paid_at": now}
     claimed = db.session.execute(
         sa.update(Payment)
@@ -164,7 +162,7 @@ def _fulfil(donation: Donation, amount_idr: int, *, today, now) -> None:
 
 def record_funding(campaign: Campaign, amount_idr: int, *, funder: str,
                    designation: Designation = Designation.csr, reference: str | None = None,
-                   now: dt.datetime | None = None) -> Donation:
+                   today: dt.date, now: dt.datetime) -> Donation:
     """Record institutional or offline money (APBD, DBH Sawit, CSR transfer) into the pool.
 
     Idempotent by ``reference``: recording the same transfer twice returns the
@@ -185,14 +183,16 @@ def record_funding(campaign: Campaign, amount_idr: int, *, funder: str,
     donation = create_donation(campaign, kind=DonationKind.funding, designation=designation,
                                amount_idr=amount_idr, donor_name=funder, funder=funder)
     payment = start_payment(donation, MANUAL_PROVIDER, reference)
-    confirm_payment(payment.id, now=now)
+    confirm_payment(payment.id, today=today, now=now)
     return donation
 
 
 def record_institutional_funding(campaign: Campaign, amount_idr: int, *, user: User, funder: str,
-                                 designation: Designation, reference: str | None, source: str):
+                                 designation: Designation, reference: str | None, source: str,
+                                 today: dt.date, now: dt.datetime):
     """Record an institutional or offline gift (APBD, DBH Sawit, CSR, transfer) through the ledger."""
-    donation = record_funding(campaign, amount_idr, funder=funder, designation=designation, reference=reference)
+    donation = record_funding(campaign, amount_idr, funder=funder, designation=designation, reference=reference,
+                              today=today, now=now)
     audit.record_action("funding.record", user=user, campaign=campaign, subject=f"donation {donation.id}",
                         detail=f"{source}: {funder} {rupiah(amount_idr)} ({designation.value})"
                                + (f" ref {reference}" if reference else ""))

@@ -7,6 +7,7 @@ manager (``settlement.flag_event``) and answered so the provider stops
 retrying.
 """
 
+import datetime as dt
 from dataclasses import replace
 
 import sqlalchemy as sa
@@ -21,7 +22,6 @@ from ...models import (
     ProcessedEvent,
     Subscription,
 )
-from ...models.base import utcnow
 from ...payments import provider
 from ...payments.base import ProviderEvent
 from ..errors import DomainError
@@ -74,7 +74,7 @@ def _claimed(provider_name: str, event: ProviderEvent) -> Payment | None:
     return payment if payment is not None and payment.provider == provider_name else None
 
 
-def handle_event(provider_name: str, event: ProviderEvent) -> str:
+def handle_event(provider_name: str, event: ProviderEvent, *, today: dt.date, now: dt.datetime) -> str:
     """Record the event and apply it; return "duplicate", "ignored", "flagged" or what was done.
 
     The event id's primary key makes a repeated or concurrent delivery a
@@ -82,20 +82,20 @@ def handle_event(provider_name: str, event: ProviderEvent) -> str:
     and the provider's retry is handled afresh. Events may come in any
     order: each one is applied against the payment's current state.
     """
-    if not claim_once(ProcessedEvent, provider=provider_name, event_id=event.id, processed_at=utcnow()):
+    if not claim_once(ProcessedEvent, provider=provider_name, event_id=event.id, processed_at=now):
         return "duplicate"
     if event.subscription_ended:
         subscription = subscriptions.find_subscription(provider_name, event.subscription_ref)
         if subscription is None:
             return "ignored"
-        subscriptions.end_subscription(subscription)
+        subscriptions.end_subscription(subscription, now=now)
         return "subscription ended"
     if event.refunds or event.dispute is not None:
-        return _money_back(provider_name, event)
+        return _money_back(provider_name, event, today=today, now=now)
     if event.state is None:
         return "ignored"
     if event.subscription_ref and event.state == PaymentState.paid and not event.first_invoice:
-        return _subscription_month(provider_name, event)
+        return _subscription_month(provider_name, event, today=today, now=now)
     if event.first_invoice and event.payment_ref is None:
         payment = _first_month(provider_name, event)
         if payment is not None:
@@ -107,7 +107,7 @@ def handle_event(provider_name: str, event: ProviderEvent) -> str:
             return "ignored"
         claimed = _claimed(provider_name, event)
         flag_event(provider_name, problem="reference" if claimed else "unknown", verdict=event.verdict(),
-                   payment=claimed, event_id=event.id, event_type=event.type,
+                   payment=claimed, event_id=event.id, event_type=event.type, now=now,
                    detail=f"{event.summary or event.payment_ref} is no checkout this site opened"
                           + (f"; it names payment {claimed.id}, opened as {claimed.provider_ref}" if claimed else ""))
         return "flagged"
@@ -115,7 +115,7 @@ def handle_event(provider_name: str, event: ProviderEvent) -> str:
         subscription = subscriptions.subscription_for_payment(payment)
         if subscription is not None:
             subscriptions.activate_subscription(subscription, event.subscription_ref)
-    return settle_payment(payment, event.verdict(), event_id=event.id, event_type=event.type)
+    return settle_payment(payment, event.verdict(), event_id=event.id, event_type=event.type, today=today, now=now)
 
 
 def _about(event: ProviderEvent, payment_ref: str) -> ProviderEvent:
@@ -123,7 +123,7 @@ def _about(event: ProviderEvent, payment_ref: str) -> ProviderEvent:
     return replace(event, payment_ref=payment_ref)
 
 
-def _subscription_month(provider_name: str, event: ProviderEvent) -> str:
+def _subscription_month(provider_name: str, event: ProviderEvent, *, today: dt.date, now: dt.datetime) -> str:
     """Fund a later month of a monthly sponsorship we started: a gift of its own, one per invoice."""
     subscription = subscriptions.find_subscription(provider_name, event.subscription_ref)
     if subscription is None:
@@ -134,14 +134,15 @@ def _subscription_month(provider_name: str, event: ProviderEvent) -> str:
             subscriptions.activate_subscription(subscription, event.subscription_ref)
     if subscription is None:
         flag_event(provider_name, problem="unknown", verdict=event.verdict(), payment=_claimed(provider_name, event),
-                   event_id=event.id, event_type=event.type,
+                   event_id=event.id, event_type=event.type, now=now,
                    detail=f"{event.summary} belongs to subscription {event.subscription_ref}, which this site "
                           "did not start")
         return "flagged"
-    return subscriptions.fund_month(subscription, event.verdict(), event_id=event.id, event_type=event.type)
+    return subscriptions.fund_month(subscription, event.verdict(), event_id=event.id, event_type=event.type,
+                                    today=today, now=now)
 
 
-def _money_back(provider_name: str, event: ProviderEvent) -> str:
+def _money_back(provider_name: str, event: ProviderEvent, *, today: dt.date, now: dt.datetime) -> str:
     """Book refunds and disputes of a payment we hold; an unknown charge is answered and ignored."""
     payment = payment_by_ref(provider_name, event.payment_ref) or _payment_of_money(provider_name, event.money_ref)
     if payment is None:
@@ -150,6 +151,6 @@ def _money_back(provider_name: str, event: ProviderEvent) -> str:
         raise EventTooEarly(lazy_gettext("payment %(payment)s is %(state)s, not paid yet"), payment=payment.id,
                             state=label(payment.state))
     if event.dispute is not None:
-        return apply_dispute(payment, event.dispute)
-    outcomes = [apply_refund(payment, record) for record in event.refunds]
+        return apply_dispute(payment, event.dispute, today=today, now=now)
+    outcomes = [apply_refund(payment, record, today=today) for record in event.refunds]
     return "refunded" if "refunded" in outcomes else outcomes[-1]

@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import RECEIVED_STATES, Designation, Payment, Receipt
-from ...models.base import utcnow
 from ..mail import mail_locale, send_mail
 
 #: Receipt numbers read "LDG-2026-0000042".
@@ -32,7 +31,7 @@ def payment_token(payment: Payment) -> str:
     return _links().dumps(payment.id)
 
 
-def payment_from_token(token: str, *, viewer=None, now: dt.datetime | None = None) -> Payment | None:
+def payment_from_token(token: str, *, viewer=None, now: dt.datetime) -> Payment | None:
     """Return the payment a token names: forged tokens never, expired ones only for the donor's own account."""
     try:
         payment_id, signed_at = _links().loads(token, return_timestamp=True)
@@ -41,7 +40,6 @@ def payment_from_token(token: str, *, viewer=None, now: dt.datetime | None = Non
     payment = db.session.get(Payment, payment_id) if isinstance(payment_id, int) else None
     if payment is None:
         return None
-    now = now or utcnow()
     fresh = now - signed_at.replace(tzinfo=None) <= dt.timedelta(days=PAYMENT_LINK_DAYS)
     owner = viewer is not None and getattr(viewer, "is_authenticated", False) and \
         payment.donation.donor_id == viewer.id
@@ -53,14 +51,13 @@ def receipt_for(payment: Payment) -> Receipt | None:
     return db.session.scalar(sa.select(Receipt).where(Receipt.payment_id == payment.id))
 
 
-def issue_receipt(payment: Payment, *, email: bool = True, now: dt.datetime | None = None) -> Receipt | None:
+def issue_receipt(payment: Payment, *, email: bool = True, now: dt.datetime) -> Receipt | None:
     """Number a receipt for a paid payment once, and email it the first time; ``None`` if unpaid."""
     if payment.state not in RECEIVED_STATES:
         return None
     existing = receipt_for(payment)
     if existing is not None:
         return existing
-    now = now or utcnow()
     receipt = Receipt(payment_id=payment.id, issued_at=now)
     try:
         with db.session.begin_nested():

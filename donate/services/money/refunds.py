@@ -109,7 +109,7 @@ def release_unremitted(donation: Donation, needed: int, *, today,
     return released
 
 
-def take_back(payment: Payment, amount_idr: int, *, kind: str, today=None) -> list[list]:
+def take_back(payment: Payment, amount_idr: int, *, kind: str, today: dt.date) -> list[list]:
     """Book money the provider gave back (refund or chargeback) at once; return the months released.
 
     What the pool holds pays first; then this gift's months not yet sent to
@@ -145,7 +145,7 @@ def give_back(payment: Payment, amount_idr: int, *, kind: str) -> None:
     db.session.flush()
 
 
-def refundable(payment: Payment, *, today=None) -> int:
+def refundable(payment: Payment, *, today: dt.date) -> int:
     """Return what can be refunded now without leaving a shortfall: the pool and this gift's unremitted months."""
     donation = payment.donation
     pool = max(ledger.balance(donation.campaign_id, Account.pool, donation.designation), 0)
@@ -178,7 +178,7 @@ def _check_request(payment: Payment, amount_idr: int | None, *, today, allow_dis
 
 
 def request_refund(payment: Payment, amount_idr: int | None, *, user: User | None, reason: str = "",
-                   request_key: str | None = None, today: dt.date | None = None) -> Refund:
+                   request_key: str | None = None, today: dt.date) -> Refund:
     """Store a manager's refund before the provider is called; the same request sent again finds the same row.
 
     The caller commits, then calls :func:`send_refund`: the row (and so the
@@ -200,7 +200,7 @@ def request_refund(payment: Payment, amount_idr: int | None, *, user: User | Non
     return refund
 
 
-def send_refund(refund: Refund, *, user: User | None = None, today: dt.date | None = None) -> Refund:
+def send_refund(refund: Refund, *, user: User | None = None, today: dt.date) -> Refund:
     """Ask the provider to make a stored refund (its key is the row's id) and book what the provider did.
 
     Raise :class:`RefundUnavailable` if the provider cannot: a refusal marks
@@ -246,13 +246,13 @@ def send_refund(refund: Refund, *, user: User | None = None, today: dt.date | No
 
 
 def refund_gift(payment: Payment, amount_idr: int | None, *, user: User, reason: str = "",
-                request_key: str | None = None) -> Refund:
+                request_key: str | None = None, today: dt.date) -> Refund:
     """Store and send a manager's refund in one go (for callers that need no commit in between, e.g. the CLI)."""
-    refund = request_refund(payment, amount_idr, user=user, reason=reason, request_key=request_key)
-    return send_refund(refund, user=user)
+    refund = request_refund(payment, amount_idr, user=user, reason=reason, request_key=request_key, today=today)
+    return send_refund(refund, user=user, today=today)
 
 
-def refund_payment(payment: Payment, amount_idr: int | None = None, *, today: dt.date | None = None) -> int:
+def refund_payment(payment: Payment, amount_idr: int | None = None, *, today: dt.date) -> int:
     """Give money of ours back without a provider (manual money, tests); return the amount refunded."""
     _lock(payment)
     amount_idr = _check_request(payment, amount_idr, today=today, allow_disputed=True)
@@ -269,7 +269,7 @@ _RANK = {RefundState.requested: 0, RefundState.pending: 1, RefundState.succeeded
          RefundState.failed: 3, RefundState.canceled: 3}
 
 
-def apply_refund(payment: Payment, record: RefundRecord, *, today: dt.date | None = None) -> str:
+def apply_refund(payment: Payment, record: RefundRecord, *, today: dt.date) -> str:
     """Converge on the payment's refund row for what the provider reports, and book or unbook it once.
 
     Found by the provider's refund id, else by our id echoed back; a refund

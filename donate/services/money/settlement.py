@@ -11,7 +11,6 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import Account, FlaggedEvent, Payment, PaymentState
-from ...models.base import utcnow
 from ...payments.base import Verdict
 from .. import ledger
 from .donations import confirm_payment, fail_payment, transition
@@ -32,7 +31,7 @@ def disagreement(payment: Payment, verdict: Verdict) -> tuple[str, str] | None:
 
 def flag_event(provider_name: str, *, problem: str, detail: str, verdict: Verdict,
                payment: Payment | None = None, event_id: str | None = None, event_type: str = "",
-               now: dt.datetime | None = None) -> FlaggedEvent:
+               now: dt.datetime) -> FlaggedEvent:
     """Store a verified event that disagrees with us, for a manager; hold any rupiah it collected in suspense.
 
     The money is held once per provider object, however many events (or
@@ -49,7 +48,7 @@ def flag_event(provider_name: str, *, problem: str, detail: str, verdict: Verdic
                         provider_ref=verdict.payment_ref, payment_id=payment.id if payment else None,
                         campaign_id=campaign_id, provider_amount=verdict.provider_amount[:80],
                         expected_idr=payment.amount_idr if payment else None, held_idr=held,
-                        detail=detail[:500], created_at=now or utcnow())
+                        detail=detail[:500], created_at=now)
     db.session.add(flag)
     db.session.flush()
     if held:
@@ -70,7 +69,7 @@ def _already_held(provider_name: str, provider_ref: str | None) -> bool:
 
 
 def settle_payment(payment: Payment, verdict: Verdict, *, event_id: str | None = None, event_type: str = "",
-                   today: dt.date | None = None, now: dt.datetime | None = None) -> str:
+                   today: dt.date, now: dt.datetime) -> str:
     """Apply what the provider says of ``payment``; return what was done.
 
     Paid: booked, fulfilled and receipted once, but only for this payment's
@@ -120,7 +119,7 @@ def open_flag_count(campaign) -> int:
         FlaggedEvent.campaign_id == campaign.id, FlaggedEvent.resolved_at.is_(None)))
 
 
-def resolve_flag(flag: FlaggedEvent, *, user, note: str = "", now: dt.datetime | None = None) -> None:
+def resolve_flag(flag: FlaggedEvent, *, user, note: str = "", now: dt.datetime) -> None:
     """Close a flagged event the manager settled at the provider (returned the money to the payer there).
 
     What waited in suspense leaves the books the way it came in, so the
@@ -136,7 +135,7 @@ def resolve_flag(flag: FlaggedEvent, *, user, note: str = "", now: dt.datetime |
                           [(Account.suspense, designation, -flag.held_idr),
                            (Account.received, designation, flag.held_idr)],
                           memo=f"flagged {flag.provider} {flag.provider_ref} returned to the payer")
-    flag.resolved_at = now or utcnow()
+    flag.resolved_at = now
     db.session.flush()
     audit.record_action("payment.flag_resolved", user=user, campaign=flag.payment.donation.campaign
                         if flag.payment else None, subject=f"flagged event {flag.id}",

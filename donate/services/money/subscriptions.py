@@ -15,7 +15,6 @@ from ...models import (
     Subscription,
     SubscriptionState,
 )
-from ...models.base import utcnow
 from ...payments import provider
 from ...payments.base import ProviderError, Verdict
 from ..errors import DomainError
@@ -52,7 +51,7 @@ def activate_subscription(subscription: Subscription, subscription_ref: str | No
 
 
 def fund_month(subscription: Subscription, verdict: Verdict, *, event_id: str | None = None,
-               event_type: str = "", today: dt.date | None = None) -> str:
+               event_type: str = "", today: dt.date, now: dt.datetime) -> str:
     """Book one paid month of a subscription as its own gift, funding the worker's next month, once per invoice.
 
     The invoice must charge what the sponsorship costs, in rupiah; one that
@@ -70,7 +69,7 @@ def fund_month(subscription: Subscription, verdict: Verdict, *, event_id: str | 
         if problem is not None:
             flag_event(subscription.provider, problem=problem[0], detail=f"monthly sponsorship {subscription.id}: "
                        + problem[1], verdict=verdict, payment=_first_payment(subscription), event_id=event_id,
-                       event_type=event_type)
+                       event_type=event_type, now=now)
             return "flagged"
         donation = Donation(
             campaign_id=first.campaign_id, kind=DonationKind.worker, designation=subscription.designation,
@@ -84,7 +83,8 @@ def fund_month(subscription: Subscription, verdict: Verdict, *, event_id: str | 
                           amount_idr=subscription.amount_idr, state=PaymentState.pending)
         db.session.add(payment)
         db.session.flush()
-    outcome = settle_payment(payment, verdict, event_id=event_id, event_type=event_type, today=today)
+    outcome = settle_payment(payment, verdict, event_id=event_id, event_type=event_type, today=today,
+                             now=now)
     activate_subscription(subscription, None)
     return "month funded" if outcome in ("confirmed", "already paid") else outcome
 
@@ -94,7 +94,7 @@ def _first_payment(subscription: Subscription) -> Payment | None:
                              .order_by(Payment.id).limit(1))
 
 
-def cancel_subscription(subscription: Subscription, *, now: dt.datetime | None = None) -> None:
+def cancel_subscription(subscription: Subscription, *, now: dt.datetime) -> None:
     """Stop a monthly sponsorship at the provider and here; months already paid stay funded."""
     if subscription.state == SubscriptionState.cancelled:
         return
@@ -110,9 +110,9 @@ def cancel_subscription(subscription: Subscription, *, now: dt.datetime | None =
     end_subscription(subscription, now=now)
 
 
-def end_subscription(subscription: Subscription, *, now: dt.datetime | None = None) -> None:
+def end_subscription(subscription: Subscription, *, now: dt.datetime) -> None:
     """Mark a sponsorship stopped (the provider says so, or the donor asked)."""
     if subscription.state != SubscriptionState.cancelled:
         subscription.state = SubscriptionState.cancelled
-        subscription.cancelled_at = now or utcnow()
+        subscription.cancelled_at = now
         db.session.flush()

@@ -21,7 +21,6 @@ from flask_babel import lazy_gettext
 from ...extensions import db
 from ...formatting import rupiah
 from ...models import BankTransfer, LineState, Payment, PaymentState, StatementLine, User
-from ...models.base import utcnow
 from ..access import audit
 from ..errors import Rupiah
 from ..locks import claim_once
@@ -44,9 +43,8 @@ class TransfersFull(DonationRefused):
     """All 999 codes are held by open transfers."""
 
 
-def open_transfer(payment: Payment, *, minutes: int, now: dt.datetime | None = None) -> BankTransfer:
+def open_transfer(payment: Payment, *, minutes: int, now: dt.datetime) -> BankTransfer:
     """Give a bank-transfer payment a code no open transfer holds, and raise its amount by that code."""
-    now = now or utcnow()
     # Codes of transfers past their time are free again (tick expires the payments themselves).
     db.session.execute(sa.update(BankTransfer).where(BankTransfer.open_code.is_not(None),
                                                      BankTransfer.expires_at <= now)
@@ -76,10 +74,10 @@ def open_transfer(payment: Payment, *, minutes: int, now: dt.datetime | None = N
     raise TransfersFull(lazy_gettext("bank transfers are busy right now; try again in a moment"))
 
 
-def release_expired_codes(*, now: dt.datetime | None = None) -> int:
+def release_expired_codes(*, now: dt.datetime) -> int:
     """Free the codes of transfers past their time; return how many."""
     return db.session.execute(
-        sa.update(BankTransfer).where(BankTransfer.open_code.is_not(None), BankTransfer.expires_at <= (now or utcnow()))
+        sa.update(BankTransfer).where(BankTransfer.open_code.is_not(None), BankTransfer.expires_at <= now)
         .values(open_code=None).execution_options(synchronize_session=False)).rowcount
 
 
@@ -116,7 +114,7 @@ def candidates(amount_idr: int, booked_on: dt.date) -> list[Payment]:
 
 
 def upload_statement(data: bytes | str, bank: str, *, user: User | None,
-                     now: dt.datetime | None = None) -> UploadReport:
+                     today: dt.date, now: dt.datetime) -> UploadReport:
     """Store a statement's new credits, confirm the ones that match one transfer, list the rest; audited.
 
     Raises ``StatementUnreadable`` (naming the line) before storing anything if a line cannot be read.
@@ -131,13 +129,13 @@ def upload_statement(data: bytes | str, bank: str, *, user: User | None,
         if not claim_once(StatementLine, fingerprint=fingerprint, bank=bank, booked_on=credit.booked_on,
                           description=credit.description, amount_idr=credit.amount_idr,
                           state=LineState.unmatched, uploaded_by_id=user.id if user else None,
-                          uploaded_at=now or utcnow()):
+                          uploaded_at=now):
             report.repeated += 1
             continue
         line = db.session.scalar(sa.select(StatementLine).where(StatementLine.fingerprint == fingerprint))
         found = candidates(credit.amount_idr, credit.booked_on)
         if len(found) == 1:
-            _match(line, found[0], now=now)
+            _match(line, found[0], today=today, now=now)
             report.matched.append(line)
         elif found:
             line.state = LineState.ambiguous
@@ -152,26 +150,26 @@ def upload_statement(data: bytes | str, bank: str, *, user: User | None,
     return report
 
 
-def _match(line: StatementLine, payment: Payment, *, now: dt.datetime | None) -> None:
+def _match(line: StatementLine, payment: Payment, *, today: dt.date, now: dt.datetime) -> None:
     """Tie the line to the payment and confirm it; the unique ``payment_id`` refuses a second line."""
     line.payment_id = payment.id
     line.state = LineState.matched
     db.session.flush()
     db.session.execute(sa.update(BankTransfer).where(BankTransfer.payment_id == payment.id)
                        .values(open_code=None).execution_options(synchronize_session=False))
-    _settle(payment, line, now=now)
+    _settle(payment, line, today=today, now=now)
 
 
-def _settle(payment: Payment, line: StatementLine, *, now: dt.datetime | None) -> str:
+def _settle(payment: Payment, line: StatementLine, *, today: dt.date, now: dt.datetime) -> str:
     """Book the transfer as paid for the line's amount, through the settlement every provider's payment goes through."""
     verdict = Verdict(state=PaymentState.paid, amount_idr=line.amount_idr, currency="idr",
                       payment_ref=payment.provider_ref, provider_amount=f"{line.amount_idr} idr",
                       money_ref=f"line-{line.id}")
     return settle_payment(payment, verdict, event_id=f"statement-line-{line.id}", event_type="statement line",
-                          now=now)
+                          today=today, now=now)
 
 
-def assign_line(line: StatementLine, payment_id: int, *, user: User, now: dt.datetime | None = None) -> Payment:
+def assign_line(line: StatementLine, payment_id: int, *, user: User, today: dt.date, now: dt.datetime) -> Payment:
     """Let a manager say which transfer an unmatched or ambiguous credit pays; audited. Return the payment."""
     payment = db.session.get(Payment, payment_id)
     if payment is None:
@@ -186,7 +184,7 @@ def assign_line(line: StatementLine, payment_id: int, *, user: User, now: dt.dat
         raise DonationRefused(lazy_gettext("the line is %(line)s but the transfer asked for %(asked)s"),
                               line=Rupiah(line.amount_idr), asked=Rupiah(payment.amount_idr))
     line.assigned_by_id = user.id
-    _match(line, payment, now=now)
+    _match(line, payment, today=today, now=now)
     audit.record_action("bank_statement.assign", user=user, campaign=payment.donation.campaign,
                         subject=f"payment {payment.id}",
                         detail=f"statement line {line.id} of {line.booked_on.isoformat()} "

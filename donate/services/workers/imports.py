@@ -21,7 +21,6 @@ from ...models import (
     User,
     Worker,
 )
-from ...models.base import utcnow
 from ..access import audit
 from ..csvfiles import write_csv
 from ..errors import DomainError
@@ -162,7 +161,7 @@ class _Unclosable(io.BufferedIOBase):
         return len(data)
 
 
-def import_workers(campaign: Campaign, data, *, today: dt.date, verified: bool = True,
+def import_workers(campaign: Campaign, data, *, today: dt.date, now: dt.datetime, verified: bool = True,
                    skip_invalid: bool = False) -> ImportReport:
     """Check every row and import them; with a bad row, import nothing unless ``skip_invalid``.
 
@@ -202,7 +201,6 @@ def import_workers(campaign: Campaign, data, *, today: dt.date, verified: bool =
         return report
 
     kept_lines = {line for h, line in first_line_of.items() if h not in registered}
-    now = utcnow()
     chunk = []
     for line, raw in iter_rows(source()):
         if line not in kept_lines:
@@ -257,13 +255,13 @@ def start_upload(campaign: Campaign, data: bytes, *, user: User, verified: bool,
 
 
 @jobs.job("import_workers")
-def run_upload(job: BackgroundJob, progress) -> dict:
+def run_upload(job: BackgroundJob, progress, *, now: dt.datetime) -> dict:
     """Import an uploaded file (the job's encrypted payload), then forget the file."""
     campaign = db.session.get(Campaign, job.campaign_id)
     user = db.session.get(User, job.user_id)
     result = upload_workers(campaign, vault().decrypt(job.payload), user=user, verified=job.params["verified"],
                             skip_invalid=job.params["skip_invalid"],
-                            today=dt.date.fromisoformat(job.params["today"]))  # the day of the upload
+                            today=dt.date.fromisoformat(job.params["today"]), now=now)  # the day of the upload
     job.payload = None  # the NIKs of the file are not kept beyond the import
     report = result.report
     return {"rows": report.rows, "imported": report.imported, "applied": result.imported,
@@ -282,9 +280,9 @@ def _in_each_language(reason) -> dict[str, str]:
 
 
 def upload_workers(campaign: Campaign, data, *, user: User, verified: bool,
-                   skip_invalid: bool, today: dt.date) -> UploadResult:
+                   skip_invalid: bool, today: dt.date, now: dt.datetime) -> UploadResult:
     """Import a CSV from the browser as the CLI does, keeping rejected rows (encrypted) for download."""
-    report = import_workers(campaign, data, today=today, verified=verified, skip_invalid=skip_invalid)
+    report = import_workers(campaign, data, today=today, now=now, verified=verified, skip_invalid=skip_invalid)
     result = UploadResult(report=report, imported=not report.rejected or skip_invalid)
     if report.rejected:
         stream = io.StringIO()

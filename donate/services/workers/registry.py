@@ -28,7 +28,6 @@ from ...models import (
     Verification,
     Worker,
 )
-from ...models.base import utcnow
 from ...regions import regency, regency_name
 from .. import tallies
 from ..access import audit
@@ -191,10 +190,9 @@ def display_name(full_name: str, occupation: str, regency_code: str) -> str:
 
 
 def worker_row(campaign: Campaign, details: WorkerDetails, *, verified: bool,
-               now: dt.datetime | None = None) -> dict:
+               now: dt.datetime) -> dict:
     """Return the ``workers`` table row for checked details (encrypted, hashed, pseudonymised)."""
     box = vault()
-    now = now or utcnow()
     return {
         "campaign_id": campaign.id,
         "public_id": secrets.token_urlsafe(12),
@@ -229,11 +227,12 @@ def insert_worker_rows(campaign: Campaign, rows: list[dict]) -> None:
     tallies.count_new_workers(table.c.nik_hash.in_([row["nik_hash"] for row in rows]))
 
 
-def register_worker(campaign: Campaign, details: WorkerDetails, *, verified: bool = False) -> Worker:
+def register_worker(campaign: Campaign, details: WorkerDetails, *, verified: bool = False,
+                    now: dt.datetime) -> Worker:
     """Register one worker; raise :class:`WorkerInvalid` if the NIK is already registered."""
     if find_worker_by_nik(details.nik) is not None:
         raise WorkerInvalid("nik", lazy_gettext("this NIK is already registered"))
-    row = worker_row(campaign, details, verified=verified)
+    row = worker_row(campaign, details, verified=verified, now=now)
     row["sex"] = details.sex
     row["verification"] = Verification(row["verification"])
     worker = Worker(**row)
@@ -268,16 +267,17 @@ class WorkerUpdateRefused(DomainError):
 
 
 def register_one(campaign: Campaign, raw: dict[str, str | bool], *, user: User, verified: bool,
-                 today: dt.date) -> Worker:
+                 today: dt.date, now: dt.datetime) -> Worker:
     """Check and register a worker typed in by staff, with the same rules as a CSV row."""
-    worker = register_worker(campaign, check_worker(raw, today=today), verified=verified)
+    worker = register_worker(campaign, check_worker(raw, today=today), verified=verified, now=now)
     audit.record_action("worker.register", user=user, campaign=campaign, subject=f"worker {worker.public_id}",
                         detail="verified" if verified else "pending verification")
     return worker
 
 
 def update_worker(worker: Worker, *, user: User, verification: Verification, reason: str = "",
-                  is_mustahik: bool, consent: bool, priority: int, clear_flag: bool = False) -> list[str]:
+                  is_mustahik: bool, consent: bool, priority: int, clear_flag: bool = False,
+                  now: dt.datetime) -> list[str]:
     """Verify or reject a worker, record consent and mustahik status, set priority; return what changed."""
     reason = " ".join(reason.split())
     if verification == Verification.rejected and not reason:
@@ -301,7 +301,7 @@ def update_worker(worker: Worker, *, user: User, verification: Verification, rea
         worker.is_mustahik = is_mustahik
     if consent != (worker.consent_at is not None):
         changes.append("consent recorded" if consent else "consent withdrawn")
-        worker.consent_at = utcnow() if consent else None
+        worker.consent_at = now if consent else None
         worker.public_profile = consent
     if priority != worker.priority:
         changes.append(f"priority {worker.priority} -> {priority}")

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from ... import clock
 from ...extensions import db
 from ...models import Worker
 from ...services.coverage.links import (
@@ -55,7 +56,7 @@ def card(slug, public_id):
 def issue_card(slug, public_id):
     """Give the worker a new personal link; any earlier card stops working."""
     worker = _worker(slug, public_id)
-    issue_status_link(worker, by=current_user)
+    issue_status_link(worker, by=current_user, now=clock.now())
     db.session.commit()
     flash(_("A new status link was issued. Earlier cards no longer open the status."))
     return redirect(url_for("manage.card", slug=slug, public_id=public_id))
@@ -65,7 +66,7 @@ def issue_card(slug, public_id):
 def revoke_card(slug, public_id):
     """Revoke the worker's personal link (a lost card)."""
     worker = _worker(slug, public_id)
-    revoke_status_links(worker, by=current_user)
+    revoke_status_links(worker, by=current_user, now=clock.now())
     db.session.commit()
     flash(_("The status link was revoked."))
     return redirect(url_for("manage.card", slug=slug, public_id=public_id))

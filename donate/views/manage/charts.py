@@ -24,7 +24,7 @@ SIZES = {
 }
 
 
-def charts(campaign: Campaign, *, today: dt.date | None = None, size: str = "wide") -> dict[str, str]:
+def charts(campaign: Campaign, *, today: dt.date, size: str = "wide") -> dict[str, str]:
     """Return the dashboard's charts as SVG drawn by pygal, at one of :data:`SIZES`."""
     drawing = SIZES[size]
     font = drawing["font"]

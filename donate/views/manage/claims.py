@@ -28,7 +28,8 @@ def record_worker_claim(slug, public_id):
         try:
             record_claim(worker, programme=ClaimProgramme(form.programme.data), kind=ClaimKind(form.kind.data),
                          event_date=form.event_date.data, amount_idr=form.amount_idr.data,
-                         scholarship_idr=form.scholarship_idr.data or 0, user=current_user, today=clock.today())
+                         scholarship_idr=form.scholarship_idr.data or 0, user=current_user, today=clock.today(),
+                         now=clock.now())
         except ClaimRefused as exc:
             db.session.rollback()
             target = getattr(form, exc.field, form.event_date)

@@ -37,7 +37,8 @@ def funding(slug):
             record_institutional_funding(
                 campaign, form.amount_idr.data, user=current_user, funder=form.funder.data,
                 designation=Designation(form.designation.data), reference=form.reference.data,
-                source=dict(FUNDING_SOURCES).get(form.source.data, form.source.data))
+                source=dict(FUNDING_SOURCES).get(form.source.data, form.source.data),
+                today=clock.today(), now=clock.now())
         except DonationRefused as exc:
             db.session.rollback()
             form.amount_idr.errors = list(form.amount_idr.errors) + [str(exc)]
@@ -53,7 +54,7 @@ def funding(slug):
 def allocation(slug):
     """Preview what allocating the pool would do; show the pool and the waitlist."""
     campaign = campaign_for(slug, MANAGE)
-    preview = preview_allocation(campaign, today=clock.today())
+    preview = preview_allocation(campaign, today=clock.today(), now=clock.now())
     total, head, per_region = waitlist(campaign, today=clock.today())
     return render_template("manage/allocation.html", campaign=campaign, preview=preview, form=AllocateForm(),
                            waiting=total, head=head, waiting_regions=per_region, regency_name=regency_name)
@@ -67,7 +68,7 @@ def allocate(slug):
     if not form.validate_on_submit():
         flash(_("Tick the box to confirm you checked the preview."))
         return redirect(url_for("manage.allocation", slug=campaign.slug))
-    runs = run_allocation(campaign, user=current_user, today=clock.today())
+    runs = run_allocation(campaign, user=current_user, today=clock.today(), now=clock.now())
     db.session.commit()
     flash(_("Allocated: %(workers)s workers, %(months)s months.", workers=sum(r.workers for r in runs),
             months=sum(r.months for r in runs)) if runs else _("Nothing to allocate."))
@@ -108,10 +109,10 @@ def refund(slug, payment_id):
     if form.validate_on_submit():
         try:
             refund = request_refund(payment, form.amount_idr.data, user=current_user, reason=form.reason.data,
-                                    request_key=form.request_key.data)
+                                    request_key=form.request_key.data, today=clock.today())
             # Committed before the provider is called: a retry after a timeout finds this row and its key.
             db.session.commit()
-            refund = send_refund(refund, user=current_user)
+            refund = send_refund(refund, user=current_user, today=clock.today())
         except RefundUnavailable as exc:
             db.session.commit()  # the refund row keeps what the provider said; nothing is booked
             form.amount_idr.errors = list(form.amount_idr.errors) + [str(exc)]
@@ -142,7 +143,7 @@ def resolve_flagged(slug, flag_id):
         abort(404)
     form = ResolveFlagForm()
     if form.validate_on_submit():
-        resolve_flag(flag, user=current_user, note=form.note.data)
+        resolve_flag(flag, user=current_user, note=form.note.data, now=clock.now())
         db.session.commit()
         flash(_("Marked as settled at the payment provider."))
     else:

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ... import clock
 from ...extensions import db
 from ...forms.manage import AssignLineForm, StatementForm
 from ...models import Role, StatementLine
@@ -46,7 +47,8 @@ def upload_bank_statement():
     if not form.validate_on_submit():
         return _page(form)
     try:
-        report = upload_statement(form.file.data.read(), form.bank.data, user=current_user)
+        report = upload_statement(form.file.data.read(), form.bank.data, user=current_user,
+                                  today=clock.today(), now=clock.now())
     except DomainError as exc:
         db.session.rollback()
         return _page(form, error=str(exc))
@@ -64,7 +66,8 @@ def assign_statement_line(line_id):
         flash(_("Not assigned: choose a statement line and enter the number of the payment it pays."))
         return redirect(url_for("manage.bank_transfers"))
     try:
-        payment = assign_line(line, form.payment_id.data, user=current_user)
+        payment = assign_line(line, form.payment_id.data, user=current_user,
+                              today=clock.today(), now=clock.now())
     except DomainError as exc:
         db.session.rollback()
         flash(_("Not assigned: %(reason)s", reason=str(exc)))

@@ -107,7 +107,7 @@ def new_worker(slug):
     if form.validate_on_submit():
         try:
             worker = register_one(campaign, form.data, user=current_user, verified=form.verified.data,
-                                  today=clock.today())
+                                  today=clock.today(), now=clock.now())
         except WorkerInvalid as exc:
             db.session.rollback()
             field = getattr(form, exc.field, None) or form.nik
@@ -171,7 +171,8 @@ def worker(slug, public_id):
             changes = update_worker(
                 item, user=current_user, verification=Verification(form.verification.data),
                 reason=form.reason.data or "", is_mustahik=form.mustahik.data, consent=form.consent.data,
-                priority=form.priority.data or 0, clear_flag=form.clear_flag.data)
+                priority=form.priority.data or 0, clear_flag=form.clear_flag.data,
+                now=clock.now())
         except WorkerUpdateRefused as exc:
             db.session.rollback()
             form.reason.errors = list(form.reason.errors) + [str(exc)]

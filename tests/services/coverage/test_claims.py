@@ -43,7 +43,7 @@ def covered(app, make, books_stay_sound):
 def test_jkm_claim_is_tied_to_the_accepted_month_and_told_without_a_name(covered):
     campaign, fisher, _, manager = covered
     claim = record_claim(fisher, programme=ClaimProgramme.jkm, kind=ClaimKind.heirs, event_date=TODAY,
-                         amount_idr=42_000_000, scholarship_idr=0, user=manager, today=TODAY)
+                         amount_idr=42_000_000, scholarship_idr=0, user=manager, today=TODAY, now=NOW)
     assert claim.coverage_month.month == current_month(TODAY)
     assert claim.coverage_month.worker_id == fisher.id
     with force_locale("id"):
@@ -58,9 +58,9 @@ def test_jkm_claim_is_tied_to_the_accepted_month_and_told_without_a_name(covered
 def test_claims_are_counted_in_the_progress_transparency_and_totals(covered):
     campaign, fisher, _, manager = covered
     record_claim(fisher, programme=ClaimProgramme.jkk, kind=ClaimKind.medical, event_date=dt.date(2018, 3, 10),
-                 amount_idr=7_500_000, user=manager, today=TODAY)
+                 amount_idr=7_500_000, user=manager, today=TODAY, now=NOW)
     record_claim(fisher, programme=ClaimProgramme.jkm, kind=ClaimKind.heirs, event_date=TODAY,
-                 amount_idr=42_000_000, scholarship_idr=3_000_000, user=manager, today=TODAY)
+                 amount_idr=42_000_000, scholarship_idr=3_000_000, user=manager, today=TODAY, now=NOW)
     progress = campaign_progress(campaign, today=TODAY)
     assert (progress["claims_paid"], progress["claims_paid_idr"]) == (2, 52_500_000)
     assert campaign_transparency(campaign, today=TODAY)["progress"]["claims_paid_idr"] == 52_500_000
@@ -80,29 +80,29 @@ def test_a_claim_outside_an_accepted_month_is_refused_naming_the_date(covered):
     before = TODAY.replace(day=1) - dt.timedelta(days=40)
     with pytest.raises(ClaimRefused) as refused:
         record_claim(fisher, programme=ClaimProgramme.jkm, kind=ClaimKind.heirs, event_date=before,
-                     amount_idr=42_000_000, user=manager, today=TODAY)
+                     amount_idr=42_000_000, user=manager, today=TODAY, now=NOW)
     assert refused.value.field == "event_date"
     with force_locale("id"):
         assert str(refused.value).startswith("tanggal: ")
     with pytest.raises(ClaimRefused) as refused:  # sent to BPJS, not accepted yet
         record_claim(waiting, programme=ClaimProgramme.jkk, kind=ClaimKind.medical, event_date=TODAY,
-                     amount_idr=1_000_000, user=manager, today=TODAY)
+                     amount_idr=1_000_000, user=manager, today=TODAY, now=NOW)
     assert refused.value.field == "event_date"
     with pytest.raises(ClaimRefused) as refused:
         record_claim(fisher, programme=ClaimProgramme.jkk, kind=ClaimKind.medical,
-                     event_date=TODAY + dt.timedelta(days=1), amount_idr=1_000_000, user=manager, today=TODAY)
+                     event_date=TODAY + dt.timedelta(days=1), amount_idr=1_000_000, user=manager, today=TODAY, now=NOW)
     assert refused.value.field == "event_date"
     with pytest.raises(ClaimRefused) as refused:
         record_claim(fisher, programme=ClaimProgramme.jkk, kind=ClaimKind.heirs, event_date=TODAY,
-                     amount_idr=1_000_000, user=manager, today=TODAY)
+                     amount_idr=1_000_000, user=manager, today=TODAY, now=NOW)
     assert refused.value.field == "kind"
     with pytest.raises(ClaimRefused) as refused:
         record_claim(fisher, programme=ClaimProgramme.jkk, kind=ClaimKind.medical, event_date=TODAY,
-                     amount_idr=1_000_000, scholarship_idr=500_000, user=manager, today=TODAY)
+                     amount_idr=1_000_000, scholarship_idr=500_000, user=manager, today=TODAY, now=NOW)
     assert refused.value.field == "scholarship_idr"
     with pytest.raises(ClaimRefused) as refused:
         record_claim(fisher, programme=ClaimProgramme.jkk, kind=ClaimKind.medical, event_date=TODAY,
-                     amount_idr=0, user=manager, today=TODAY)
+                     amount_idr=0, user=manager, today=TODAY, now=NOW)
     assert refused.value.field == "amount_idr"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Claim)) == 0
 
@@ -110,15 +110,15 @@ def test_a_claim_outside_an_accepted_month_is_refused_naming_the_date(covered):
 def test_the_same_benefit_is_recorded_once_and_jkm_once_per_worker(covered):
     campaign, fisher, _, manager = covered
     record_claim(fisher, programme=ClaimProgramme.jkk, kind=ClaimKind.medical, event_date=TODAY,
-                 amount_idr=2_000_000, user=manager, today=TODAY)
+                 amount_idr=2_000_000, user=manager, today=TODAY, now=NOW)
     with pytest.raises(ClaimRefused):
         record_claim(fisher, programme=ClaimProgramme.jkk, kind=ClaimKind.medical, event_date=TODAY,
-                     amount_idr=2_000_000, user=manager, today=TODAY)
+                     amount_idr=2_000_000, user=manager, today=TODAY, now=NOW)
     record_claim(fisher, programme=ClaimProgramme.jkm, kind=ClaimKind.heirs, event_date=TODAY,
-                 amount_idr=42_000_000, user=manager, today=TODAY)
+                 amount_idr=42_000_000, user=manager, today=TODAY, now=NOW)
     with pytest.raises(ClaimRefused):
         record_claim(fisher, programme=ClaimProgramme.jkm, kind=ClaimKind.heirs, event_date=TODAY,
-                     amount_idr=42_000_000, user=manager, today=TODAY)
+                     amount_idr=42_000_000, user=manager, today=TODAY, now=NOW)
     assert claim_totals(campaign).claims == 2
 
 
@@ -134,7 +134,7 @@ def test_the_workers_donor_sees_the_claim(app, make, books_stay_sound):
     record_transfer(batch, "TRF-2", transferred_on=TODAY, user=None)
     acknowledge_batch(batch, f"nik;kpj;status;reason\n{worker_nik(fisher)};12345678902;diterima;\n", user=None)
     record_claim(fisher, programme=ClaimProgramme.jkm, kind=ClaimKind.heirs, event_date=TODAY,
-                 amount_idr=42_000_000, user=None, today=TODAY)
+                 amount_idr=42_000_000, user=None, today=TODAY, now=NOW)
     with force_locale("id"):
         helped = workers_helped(donor, today=TODAY)
     assert [h.impact for h in helped] == [("Rp 42.000.000 diterima ahli waris seorang nelayan di Indragiri Hulu",)]

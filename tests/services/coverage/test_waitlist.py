@@ -53,7 +53,7 @@ def test_api_browse_page_dashboard_and_allocator_agree_on_who_is_waiting(app, cl
     waitlist_count = _number(r"<p>([\d.]+) pekerja sudah diverifikasi", allocation)
 
     make.paid_gift(campaign, 10 * 6 * 16_800, designation=Designation.infak)
-    allocate_pool(campaign, today=clock.today())
+    allocate_pool(campaign, today=clock.today(), now=clock.now())
     funded = set(db.session.scalars(sa.select(CoverageMonth.worker_id).distinct()))
 
     assert funded == {w.id for w in fundable}
@@ -81,7 +81,7 @@ def test_last_live_month_and_where_the_next_payment_starts(app, make):
     assert last_live_month(worker.id) is None
     assert next_fundable_month(worker.id, month) == month
     make.paid_gift(campaign, 6 * 16_800)
-    allocate_pool(campaign, today=clock.today())
+    allocate_pool(campaign, today=clock.today(), now=clock.now())
     assert last_live_month(worker.id) == month + 5
     assert next_fundable_month(worker.id, month) == month + 6
     # Out for longer than the arrears window: a new payment starts afresh.

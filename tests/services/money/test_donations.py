@@ -160,8 +160,8 @@ def test_create_donation_stores_a_tidy_gift(campaign):
 
 def test_confirm_payment_books_the_money_once(campaign):
     payment = pending(campaign, 75_000)
-    assert confirm_payment(payment.id, now=NOW) is True
-    assert confirm_payment(payment.id, now=NOW) is False
+    assert confirm_payment(payment.id, now=NOW, today=TODAY) is True
+    assert confirm_payment(payment.id, now=NOW, today=TODAY) is False
     db.session.refresh(payment)
     assert (payment.state, payment.paid_at, payment.amount_idr) == (PaymentState.paid, NOW, 75_000)
     assert journals("payment_received") == 1
@@ -174,14 +174,14 @@ def test_a_verdict_for_another_amount_is_flagged_and_books_nothing(campaign):
     payment = pending(campaign, 75_000)
     verdict = Verdict(state=PaymentState.paid, amount_idr=80_000, payment_ref=payment.provider_ref,
                       provider_amount="80000 idr")
-    assert settle_payment(payment, verdict, now=NOW) == "flagged"
+    assert settle_payment(payment, verdict, now=NOW, today=TODAY) == "flagged"
     db.session.refresh(payment)
     assert (payment.state, payment.amount_idr) == (PaymentState.created, 75_000)
     assert pool(campaign) == 0
     assert ledger.balance(campaign.id, Account.suspense, Designation.infak) == 80_000
     assert ledger.check_ledger() == []
     right = Verdict(state=PaymentState.paid, amount_idr=75_000, payment_ref=payment.provider_ref)
-    assert settle_payment(payment, right, now=NOW) == "confirmed"
+    assert settle_payment(payment, right, now=NOW, today=TODAY) == "confirmed"
     assert pool(campaign) == 75_000
 
 
@@ -218,12 +218,12 @@ def test_money_arriving_for_a_payment_given_up_on_is_taken(campaign, make, state
 def test_confirm_payment_leaves_refunded_and_disputed_payments_alone(campaign):
     refunded, disputed = pending(campaign, 10_000), pending(campaign, 20_000)
     for payment in (refunded, disputed):
-        confirm_payment(payment.id)
+        confirm_payment(payment.id, now=NOW, today=TODAY)
         db.session.refresh(payment)
-    refund_payment(refunded)
+    refund_payment(refunded, today=TODAY)
     transition(disputed, PaymentState.disputed)
-    assert confirm_payment(refunded.id) is False
-    assert confirm_payment(disputed.id) is False
+    assert confirm_payment(refunded.id, now=NOW, today=TODAY) is False
+    assert confirm_payment(disputed.id, now=NOW, today=TODAY) is False
     assert (refunded.state, disputed.state) == (PaymentState.refunded, PaymentState.disputed)
     assert journals("payment_received") == 2
     assert pool(campaign) == 20_000
@@ -231,7 +231,7 @@ def test_confirm_payment_leaves_refunded_and_disputed_payments_alone(campaign):
 
 def test_fail_payment_only_fails_unsettled_payments(campaign):
     payment = pending(campaign)
-    confirm_payment(payment.id)
+    confirm_payment(payment.id, now=NOW, today=TODAY)
     db.session.refresh(payment)
     assert fail_payment(payment) is False
     assert payment.state == PaymentState.paid
@@ -270,7 +270,7 @@ def test_the_state_machine_never_refuses_money_and_a_refund_reopens_only_when_it
 
 def test_record_funding_books_institutional_money(campaign):
     donation = record_funding(campaign, 500_000_000, funder=" APBD Provinsi Riau ",
-                              designation=Designation.csr, reference="SP2D-001", now=NOW)
+                              designation=Designation.csr, reference="SP2D-001", now=NOW, today=TODAY)
     payment = donation.payments[0]
     assert (donation.kind, donation.funder, donation.public_name) == (
         DonationKind.funding, "APBD Provinsi Riau", "APBD Provinsi Riau")
@@ -279,25 +279,27 @@ def test_record_funding_books_institutional_money(campaign):
 
 
 def test_record_funding_is_idempotent_by_reference(campaign):
-    first = record_funding(campaign, 1_000_000, funder="DBH Sawit", reference="TRF-9")
-    again = record_funding(campaign, 1_000_000, funder="DBH Sawit", reference=" TRF-9 ")
+    first = record_funding(campaign, 1_000_000, funder="DBH Sawit", reference="TRF-9", now=NOW, today=TODAY)
+    again = record_funding(campaign, 1_000_000, funder="DBH Sawit", reference=" TRF-9 ", now=NOW, today=TODAY)
     assert again.id == first.id
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
     assert pool(campaign, Designation.csr) == 1_000_000
 
 
 def test_record_funding_refuses_a_reference_with_other_details(campaign, make):
-    record_funding(campaign, 1_000_000, funder="DBH Sawit", reference="TRF-9")
+    record_funding(campaign, 1_000_000, funder="DBH Sawit", reference="TRF-9", now=NOW, today=TODAY)
     with pytest.raises(DonationRefused, match="TRF-9 sudah dicatat"):
-        record_funding(campaign, 2_000_000, funder="DBH Sawit", reference="TRF-9")
+        record_funding(campaign, 2_000_000, funder="DBH Sawit", reference="TRF-9", now=NOW, today=TODAY)
     with pytest.raises(DonationRefused, match="TRF-9 sudah dicatat"):
-        record_funding(make.campaign("other-campaign"), 1_000_000, funder="DBH Sawit", reference="TRF-9")
+        record_funding(make.campaign("other-campaign"), 1_000_000, funder="DBH Sawit", reference="TRF-9", now=NOW,
+                       today=TODAY)
     assert pool(campaign, Designation.csr) == 1_000_000
 
 
 def test_record_funding_without_a_reference_records_each_transfer(campaign):
-    record_funding(campaign, 1_000_000, funder="CSR Bank", designation=Designation.infak)
-    record_funding(campaign, 1_000_000, funder="CSR Bank", designation=Designation.infak, reference=" ")
+    record_funding(campaign, 1_000_000, funder="CSR Bank", designation=Designation.infak, now=NOW, today=TODAY)
+    record_funding(campaign, 1_000_000, funder="CSR Bank", designation=Designation.infak, reference=" ", now=NOW,
+                   today=TODAY)
     assert pool(campaign) == 2_000_000
 
 
@@ -307,7 +309,7 @@ def test_record_funding_without_a_reference_records_each_transfer(campaign):
 ])
 def test_record_funding_refuses_bad_input(campaign, amount, funder, message):
     with pytest.raises(DonationRefused, match=message):
-        record_funding(campaign, amount, funder=funder, reference="X-1")
+        record_funding(campaign, amount, funder=funder, reference="X-1", now=NOW, today=TODAY)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
 
 
@@ -316,15 +318,15 @@ def test_record_funding_refuses_bad_input(campaign, amount, funder, message):
 
 def test_a_partial_then_full_refund(campaign):
     payment = pending(campaign, 100_000)
-    confirm_payment(payment.id)
+    confirm_payment(payment.id, now=NOW, today=TODAY)
     db.session.refresh(payment)
 
-    assert refund_payment(payment, 30_000) == 30_000
+    assert refund_payment(payment, 30_000, today=TODAY) == 30_000
     assert (payment.refunded_idr, payment.state) == (30_000, PaymentState.paid)
     assert pool(campaign) == 70_000
     assert ledger.balance(campaign.id, Account.refunded, Designation.infak) == 30_000
 
-    assert refund_payment(payment) == 70_000
+    assert refund_payment(payment, today=TODAY) == 70_000
     assert (payment.refunded_idr, payment.state) == (100_000, PaymentState.refunded)
     assert pool(campaign) == 0
     assert ledger.balance(campaign.id, Account.refunded, Designation.infak) == 100_000
@@ -332,16 +334,16 @@ def test_a_partial_then_full_refund(campaign):
     assert ledger.balance(campaign.id, Account.received, Designation.infak) == -100_000
 
     with pytest.raises(RefundRefused, match="hanya pembayaran yang sudah dibayar"):
-        refund_payment(payment, 1)
+        refund_payment(payment, 1, today=TODAY)
 
 
 @pytest.mark.parametrize("amount", [0, -5, 100_001])
 def test_a_refund_must_be_within_what_was_paid(campaign, amount):
     payment = pending(campaign, 100_000)
-    confirm_payment(payment.id)
+    confirm_payment(payment.id, now=NOW, today=TODAY)
     db.session.refresh(payment)
     with pytest.raises(RefundRefused, match="antara Rp 1 dan Rp 100.000"):
-        refund_payment(payment, amount)
+        refund_payment(payment, amount, today=TODAY)
     assert pool(campaign) == 100_000
 
 
@@ -351,25 +353,25 @@ def test_an_unpaid_payment_cannot_be_refunded(campaign, state):
     payment = pending(campaign)
     payment.state = state
     with pytest.raises(RefundRefused, match="hanya pembayaran yang sudah dibayar"):
-        refund_payment(payment)
+        refund_payment(payment, today=TODAY)
 
 
 def test_a_disputed_payment_can_be_refunded(campaign):
     payment = pending(campaign, 40_000)
-    confirm_payment(payment.id)
+    confirm_payment(payment.id, now=NOW, today=TODAY)
     db.session.refresh(payment)
     transition(payment, PaymentState.disputed)
-    assert refund_payment(payment) == 40_000
+    assert refund_payment(payment, today=TODAY) == 40_000
     assert payment.state == PaymentState.refunded
 
 
 def test_a_refund_spends_the_pool_of_its_own_designation(campaign):
     make_zakat = pending(campaign, 10_000, designation=Designation.zakat)
-    confirm_payment(make_zakat.id)
+    confirm_payment(make_zakat.id, now=NOW, today=TODAY)
     infak = pending(campaign, 50_000)
-    confirm_payment(infak.id)
+    confirm_payment(infak.id, now=NOW, today=TODAY)
     db.session.refresh(infak)
-    refund_payment(infak, 50_000)
+    refund_payment(infak, 50_000, today=TODAY)
     assert pool(campaign, Designation.zakat) == 10_000
     assert pool(campaign, Designation.infak) == 0
 
@@ -456,9 +458,9 @@ def test_a_refused_refund_changes_nothing(campaign, make):
 def test_a_pool_gift_already_allocated_cannot_be_refunded(campaign, make):
     make.workers(campaign, 1)
     payment = pending(campaign, 6 * PREMIUM)
-    confirm_payment(payment.id)
+    confirm_payment(payment.id, now=NOW, today=TODAY)
     db.session.refresh(payment)
-    allocate_pool(campaign, today=TODAY)
+    allocate_pool(campaign, today=TODAY, now=NOW)
     with pytest.raises(RefundRefused, match="hanya Rp 0 yang dapat dikembalikan"):
         refund_payment(payment, today=TODAY)
 
@@ -512,14 +514,14 @@ def test_a_duplicate_event_changes_nothing(campaign, make):
     payment = sponsorship(campaign, worker, 1)
     event = ProviderEvent(id="evt_1", type="checkout.session.completed", payment_ref=payment.provider_ref,
                           state=PaymentState.paid, amount_idr=PREMIUM)
-    assert handle_event("sandbox", event) == "confirmed"
+    assert handle_event("sandbox", event, now=NOW, today=TODAY) == "confirmed"
     counts = [db.session.scalar(sa.select(sa.func.count()).select_from(model))
               for model in (Journal, CoverageMonth, ProcessedEvent)]
 
-    assert handle_event("sandbox", event) == "duplicate"
+    assert handle_event("sandbox", event, now=NOW, today=TODAY) == "duplicate"
     assert handle_event("sandbox", ProviderEvent(id="evt_1", type="checkout.session.expired",
                                                  payment_ref=payment.provider_ref,
-                                                 state=PaymentState.expired)) == "duplicate"
+                                                 state=PaymentState.expired), now=NOW, today=TODAY) == "duplicate"
     assert [db.session.scalar(sa.select(sa.func.count()).select_from(model))
             for model in (Journal, CoverageMonth, ProcessedEvent)] == counts
     db.session.refresh(payment)
@@ -530,13 +532,14 @@ def test_events_out_of_order_and_redelivered(campaign):
     payment = pending(campaign, 30_000)
     paid = ProviderEvent(id="evt_paid", type="paid", payment_ref=payment.provider_ref,
                          state=PaymentState.paid, amount_idr=30_000)
-    assert handle_event("sandbox", paid) == "confirmed"
+    assert handle_event("sandbox", paid, now=NOW, today=TODAY) == "confirmed"
     assert handle_event("sandbox", ProviderEvent(id="evt_paid_again", type="paid",
                                                  payment_ref=payment.provider_ref,
-                                                 state=PaymentState.paid, amount_idr=30_000)) == "already paid"
+                                                 state=PaymentState.paid, amount_idr=30_000),
+                        today=TODAY, now=NOW) == "already paid"
     assert handle_event("sandbox", ProviderEvent(id="evt_late_fail", type="failed",
                                                  payment_ref=payment.provider_ref,
-                                                 state=PaymentState.failed)) == "already settled"
+                                                 state=PaymentState.failed), now=NOW, today=TODAY) == "already settled"
     db.session.refresh(payment)
     assert payment.state == PaymentState.paid
     assert pool(campaign) == 30_000
@@ -545,9 +548,10 @@ def test_events_out_of_order_and_redelivered(campaign):
 def test_a_failure_then_a_payment_is_still_taken(campaign):
     payment = pending(campaign, 30_000)
     assert handle_event("sandbox", ProviderEvent(id="e1", type="failed", payment_ref=payment.provider_ref,
-                                                 state=PaymentState.failed)) == "failed"
+                                                 state=PaymentState.failed), now=NOW, today=TODAY) == "failed"
     assert handle_event("sandbox", ProviderEvent(id="e2", type="paid", payment_ref=payment.provider_ref,
-                                                 state=PaymentState.paid, amount_idr=30_000)) == "confirmed"
+                                                 state=PaymentState.paid, amount_idr=30_000),
+                        today=TODAY, now=NOW) == "confirmed"
     assert pool(campaign) == 30_000
 
 
@@ -555,11 +559,14 @@ def test_events_for_unknown_payments_book_nothing(campaign):
     payment = pending(campaign, 30_000)
     # Money reported for an object we never opened is flagged for a manager, never booked.
     assert handle_event("sandbox", ProviderEvent(id="e1", type="paid", payment_ref="sbx_nobody",
-                                                 state=PaymentState.paid, amount_idr=30_000)) == "flagged"
-    assert handle_event("sandbox", ProviderEvent(id="e2", type="ping", payment_ref=None)) == "ignored"
+                                                 state=PaymentState.paid, amount_idr=30_000),
+                        today=TODAY, now=NOW) == "flagged"
+    assert handle_event("sandbox", ProviderEvent(id="e2", type="ping", payment_ref=None), now=NOW,
+                        today=TODAY) == "ignored"
     assert handle_event("sandbox", ProviderEvent(id="e4", type="expired", payment_ref="sbx_nobody",
-                                                 state=PaymentState.expired)) == "ignored"
+                                                 state=PaymentState.expired), now=NOW, today=TODAY) == "ignored"
     assert handle_event("stripe", ProviderEvent(id="e3", type="paid", payment_ref=payment.provider_ref,
-                                                state=PaymentState.paid, amount_idr=30_000)) == "flagged"
+                                                state=PaymentState.paid, amount_idr=30_000),
+                        today=TODAY, now=NOW) == "flagged"
     assert journals("payment_received") == 0
     assert payment.state == PaymentState.created  # untouched

@@ -22,6 +22,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from donate import clock
 from donate.extensions import db
 from donate.models import (
     RECEIVED_STATES,
@@ -168,7 +169,7 @@ class ProviderMachine(RuleBasedStateMachine):
         """Deliver one event as the webhook does: applied, or rolled back and kept for the retry."""
         try:
             with db.session.begin_nested():
-                outcome = handle_event("sandbox", event)
+                outcome = handle_event("sandbox", event, now=clock.now(), today=clock.today())
         except EventTooEarly:
             return None
         if event in self.outbox:

@@ -5,6 +5,7 @@ import responses
 import sqlalchemy as sa
 from responses import matchers
 
+from donate import clock
 from donate import payments
 from donate.extensions import db
 from donate.models import Designation, DonationKind, Payment, SandboxRecord
@@ -32,7 +33,7 @@ def paid(campaign, ref, amount, *, money_ref=None):
     donation = create_donation(campaign, kind=DonationKind.pool, designation=Designation.infak, amount_idr=amount)
     payment = start_payment(donation, "stripe", ref)
     payment.money_ref = money_ref
-    confirm_payment(payment.id)
+    confirm_payment(payment.id, now=clock.now(), today=clock.today())
     db.session.refresh(payment)
     return payment
 
@@ -62,7 +63,7 @@ def stripe_books(stripe_app, make):
     campaign = make.campaign("riau")
     a = paid(campaign, "cs_a", 100_000, money_ref="pi_a")
     for ref, amount in (("re_a1", 20_000), ("re_a2", 10_000)):
-        apply_refund(a, RefundRecord(ref=ref, amount_idr=amount, status="succeeded"))
+        apply_refund(a, RefundRecord(ref=ref, amount_idr=amount, status="succeeded"), today=clock.today())
     paid(campaign, "cs_b", 50_000, money_ref="pi_b")
     paid(campaign, "in_3", 16_800)
     db.session.commit()

@@ -13,7 +13,7 @@ import pytest
 import responses
 import sqlalchemy as sa
 
-from donate import payments
+from donate import clock, payments
 from donate.extensions import db
 from donate.models import Designation, DonationKind, Payment, PaymentState, StatementLine
 from donate.payments.base import RefundRecord
@@ -124,7 +124,7 @@ def test_midtrans_orders_that_agree_reconcile_clean(campaign, core, runner, book
     left = order(campaign, paid=False)  # the donor closed Snap: Midtrans never saw the order
     refunded = order(campaign, method="gopay")
     apply_refund(refunded, RefundRecord(ref="lindungi-refund-1", amount_idr=PREMIUM, status="succeeded",
-                                        refund_id=None))
+                                        refund_id=None), today=TODAY)
     db.session.commit()
     answer(core, status(qris, "settlement"))
     answer(core, status(va, "settlement"))
@@ -246,7 +246,7 @@ def test_midtrans_down_stops_the_run_and_says_so(campaign, core, runner):
 
 def transfer(campaign, amount=GIFT) -> Payment:
     payment, _url = give_to_pool(campaign, amount, Designation.infak, Donor(name="Siti", email="siti@example.com"),
-                                 lambda p: ("/ok", "/batal"), method="bank_transfer")
+                                 lambda p: ("/ok", "/batal"), method="bank_transfer", now=clock.now())
     return payment
 
 
@@ -266,7 +266,8 @@ def test_transfers_matched_from_the_statement_reconcile_clean(campaign, runner, 
     first, second = transfer(campaign), transfer(campaign, 2 * GIFT)
     waiting = transfer(campaign, 3 * GIFT)
     upload_statement(generic_statement((wib_today(), "TRSF SITI", first.amount_idr),
-                                       (wib_today(), "TRSF BUDI", second.amount_idr)), "generic", user=None)
+                                       (wib_today(), "TRSF BUDI", second.amount_idr)),
+                     "generic", user=None, today=clock.today(), now=clock.now())
     db.session.commit()
     db.session.expire_all()
     assert (first.state, second.state, waiting.state) == (PaymentState.paid, PaymentState.paid,
@@ -280,7 +281,9 @@ def test_transfers_matched_from_the_statement_reconcile_clean(campaign, runner, 
 
 def test_a_statement_line_whose_amount_differs_from_its_payment_is_reported(campaign, runner):
     payment = transfer(campaign)
-    upload_statement(generic_statement((wib_today(), "TRSF SITI", payment.amount_idr)), "generic", user=None)
+    upload_statement(generic_statement((wib_today(), "TRSF SITI", payment.amount_idr)), "generic", user=None,
+                     now=clock.now(),
+                     today=clock.today())
     db.session.commit()
     line = db.session.scalar(sa.select(StatementLine))
     # The line as a manager corrected it after a misread statement: the bank credited less than was booked.
@@ -310,7 +313,8 @@ def test_a_paid_transfer_without_a_statement_line_is_reported(campaign, runner):
 def test_midtrans_and_transfers_are_reconciled_in_one_run(campaign, core):
     qris = order(campaign)
     paid_transfer = transfer(campaign)
-    upload_statement(generic_statement((wib_today(), "TRSF SITI", paid_transfer.amount_idr)), "generic", user=None)
+    upload_statement(generic_statement((wib_today(), "TRSF SITI", paid_transfer.amount_idr)), "generic", user=None,
+                     now=clock.now(), today=clock.today())
     db.session.commit()
     answer(core, status(qris, "settlement", gross=2 * PREMIUM))
 
@@ -329,11 +333,12 @@ def test_money_sent_back_by_hand_is_not_a_difference_with_the_provider(campaign,
     manager = user("bendahara@example.org", Role.manager)
     va = order(campaign, GIFT, method="bca_va")
     paid_transfer = transfer(campaign)
-    upload_statement(generic_statement((wib_today(), "TRSF SITI", paid_transfer.amount_idr)), "generic", user=None)
+    upload_statement(generic_statement((wib_today(), "TRSF SITI", paid_transfer.amount_idr)), "generic", user=None,
+                     now=clock.now(), today=clock.today())
     db.session.commit()
     db.session.refresh(paid_transfer)
-    refund_gift(va, 40_000, user=manager, reason="donor asked; sent back from BSI 7123456789")
-    refund_gift(paid_transfer, None, user=manager, reason="double transfer; sent back")
+    refund_gift(va, 40_000, user=manager, reason="donor asked; sent back from BSI 7123456789", today=clock.today())
+    refund_gift(paid_transfer, None, user=manager, reason="double transfer; sent back", today=clock.today())
     db.session.commit()
     assert (va.refunded_idr, paid_transfer.refunded_idr) == (40_000, paid_transfer.amount_idr)
     answer(core, status(va, "settlement"))

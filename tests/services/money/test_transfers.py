@@ -6,7 +6,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from donate import payments
+from donate import clock, payments
 from donate.extensions import db
 from donate.models import (
     Account,
@@ -102,7 +102,7 @@ def test_form_offers_bank_transfer_last_and_shows_the_account_and_exact_amount(c
 def test_codes_are_unique_among_open_transfers_and_no_two_open_amounts_agree(bank_app, campaign):
     for amount in [GIFT] * 60 + [GIFT + 3, GIFT + 7, GIFT - 5]:
         give_to_pool(campaign, amount, Designation.infak, Donor(name="Siti", email="s@example.com"),
-                     lambda payment: ("/ok", "/batal"), method="bank_transfer")
+                     lambda payment: ("/ok", "/batal"), method="bank_transfer", now=clock.now())
     transfers = db.session.scalars(sa.select(BankTransfer)).all()
     assert len({t.open_code for t in transfers}) == len(transfers)
     assert len({t.amount_due_idr for t in transfers}) == len(transfers)
@@ -126,7 +126,7 @@ def test_statement_line_confirms_the_transfer_once_however_often_uploaded(client
                                f"{payment.amount_idr}.00 CR"),
                               (f"{wib_today():%d/%m}", "BIAYA ADM", "10000.00 DB"))
 
-    report = upload_statement(statement.encode(), "bca", user=manager)
+    report = upload_statement(statement.encode(), "bca", user=manager, now=clock.now(), today=clock.today())
     db.session.commit()
     assert (report.credits, len(report.matched), len(report.unmatched), report.repeated) == (1, 1, 0, 0)
     db.session.expire_all()
@@ -139,7 +139,7 @@ def test_statement_line_confirms_the_transfer_once_however_often_uploaded(client
     assert ledger.balance(campaign_id, Account.pool) + ledger.balance(campaign_id, Account.allocated) \
         == payment.amount_idr
 
-    again = upload_statement(statement.encode(), "bca", user=manager)
+    again = upload_statement(statement.encode(), "bca", user=manager, now=clock.now(), today=clock.today())
     db.session.commit()
     assert (len(again.matched), again.repeated) == (0, 1)
     assert ledger.balance(campaign_id, Account.received) == -payment.amount_idr
@@ -160,7 +160,7 @@ def test_named_worker_held_for_as_long_as_the_transfer_is_open(client, campaign,
     assert hold.expires_at == payment.expires_at == transfer_of(payment).expires_at
     manager = user("bendahara@example.org", Role.manager)
     upload_statement(bca_statement((f"{wib_today():%d/%m}", "SETORAN TUNAI", f"{payment.amount_idr}.00 CR")),
-                     "bca", user=manager)
+                     "bca", user=manager, now=clock.now(), today=clock.today())
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CoverageMonth)
                              .where(CoverageMonth.worker_id == worker.id)) == 6
@@ -177,24 +177,25 @@ def test_unmatched_and_ambiguous_lines_wait_for_a_manager_who_assigns_them(clien
     manager = user("bendahara@example.org", Role.manager)
     day = f"{wib_today():%d/%m}"
     report = upload_statement(bca_statement((day, "TRSF DARI BUDI", f"{first.amount_idr}.00 CR"),
-                                            (day, "TRSF DARI ENTAH SIAPA", "77777.00 CR")), "bca", user=manager)
+                                            (day, "TRSF DARI ENTAH SIAPA",
+                                             "77777.00 CR")), "bca", user=manager, now=clock.now(), today=clock.today())
     db.session.commit()
     assert (len(report.matched), len(report.ambiguous), len(report.unmatched)) == (0, 1, 1)
     line = report.ambiguous[0]
     assert first.state != PaymentState.paid and second.state != PaymentState.paid
 
     with pytest.raises(Exception, match="77"):
-        assign_line(report.unmatched[0], first.id, user=manager)
+        assign_line(report.unmatched[0], first.id, user=manager, now=clock.now(), today=clock.today())
     db.session.rollback()
     line = db.session.get(StatementLine, line.id)
-    assign_line(line, second.id, user=manager)
+    assign_line(line, second.id, user=manager, now=clock.now(), today=clock.today())
     db.session.commit()
     db.session.expire_all()
     assert second.state == PaymentState.paid and first.state != PaymentState.paid
     assert line.state == LineState.matched and line.assigned_by_id == manager.id
     assert "bank_statement.assign" in db.session.scalars(sa.select(AuditEvent.action)).all()
     with pytest.raises(Exception):
-        assign_line(line, first.id, user=manager)
+        assign_line(line, first.id, user=manager, now=clock.now(), today=clock.today())
 
 
 def test_credit_booked_outside_the_window_is_not_matched(client, campaign):
@@ -203,7 +204,7 @@ def test_credit_booked_outside_the_window_is_not_matched(client, campaign):
     manager = user("bendahara@example.org", Role.manager)
     long_ago = wib_today() - dt.timedelta(days=10)
     report = upload_statement(f"date,description,amount\n{long_ago.isoformat()},TRANSFER,{payment.amount_idr}\n",
-                              "generic", user=manager)
+                              "generic", user=manager, now=clock.now(), today=clock.today())
     assert len(report.unmatched) == 1 and payment.state != PaymentState.paid
 
 
@@ -254,7 +255,7 @@ def test_each_layout_yields_its_credits(bank, text, expected):
 def test_an_unreadable_line_names_its_line_and_nothing_is_stored(bank_app):
     text = "date,description,amount\n01/12/2026,OK,100123\n2026-13-45,BROKEN,5000\n"
     with pytest.raises(StatementUnreadable, match="baris 3"):
-        upload_statement(text, "generic", user=None)
+        upload_statement(text, "generic", user=None, now=clock.now(), today=clock.today())
     assert db.session.scalar(sa.select(sa.func.count()).select_from(StatementLine)) == 0
     with pytest.raises(StatementUnreadable, match="baris 2"):
         parse_statement("date,description,amount\n01/12/2026,X,12.50\n", "generic")

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from donate import clock
 from donate.extensions import db
 from donate.models import (
     Account,
@@ -40,12 +41,12 @@ def funded(app, make):
     campaign = make.campaign()
     workers = make.workers(campaign, 3)
     make.paid_gift(campaign, 3 * TERM_COST, designation=Designation.infak)
-    allocate_pool(campaign)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
     return campaign, workers
 
 
 def period():
-    return current_month() - 3, current_month() + 11
+    return current_month(clock.today()) - 3, current_month(clock.today()) + 11
 
 
 def ack(rows):
@@ -65,7 +66,7 @@ def test_batch_books_funded_months_as_remitted_once(funded):
 
 def test_batch_takes_only_its_period(funded):
     campaign, _ = funded
-    batch = create_batch(campaign, current_month(), current_month() + 1, user=None)
+    batch = create_batch(campaign, current_month(clock.today()), current_month(clock.today()) + 1, user=None)
     assert batch.months == 6
     rest = create_batch(campaign, *period(), user=None)
     assert rest.months == 12
@@ -179,9 +180,9 @@ def test_a_cleared_rejection_lets_the_worker_be_funded_again(funded, make):
     verifier = user("v@example.org", Role.verifier)
     db.session.refresh(workers[0])
     update_worker(workers[0], user=verifier, verification=Verification.verified, is_mustahik=True,
-                        consent=True, priority=0, clear_flag=True)
+                        consent=True, priority=0, clear_flag=True, now=clock.now())
     assert workers[0].flag_reason is None
-    runs = allocate_pool(campaign)
+    runs = allocate_pool(campaign, now=clock.now(), today=clock.today())
     assert [(r.kind.value, r.workers) for r in runs] == [("new", 1)]
     assert ledger.check_ledger() == []
 
@@ -191,7 +192,7 @@ def _answer_queries(app, make, count_queries, workers: int) -> int:
     campaign = make.campaign(slug=f"ack-{workers}")
     funded_workers = make.workers(campaign, workers)
     make.paid_gift(campaign, workers * TERM_COST, designation=Designation.infak)
-    allocate_pool(campaign)
+    allocate_pool(campaign, now=clock.now(), today=clock.today())
     batch = create_batch(campaign, *period(), user=None)
     record_transfer(batch, "TRF-1", transferred_on=dt.date.today(), user=None)
     rows = [(worker_nik(w), f"{workers:02d}{i:09d}", "diterima", "") for i, w in enumerate(funded_workers)]

@@ -37,7 +37,7 @@ def test_good_file_imports_every_row_verified(app, make, shape):
     campaign = make.campaign()
     rows = [make.csv_row(), make.csv_row(sex=Sex.female, regency_code="1402"),
             make.csv_row(regency_code="6171", monthly_income_idr="1.500.000", mustahik="tidak", consent="no")]
-    report = import_workers(campaign, make.worker_csv(rows, **shape), today=clock.today())
+    report = import_workers(campaign, make.worker_csv(rows, **shape), today=clock.today(), now=clock.now())
     assert report.ok
     assert (report.rows, report.imported, report.rejected) == (3, 3, [])
     assert count_workers() == 3
@@ -55,13 +55,14 @@ def test_good_file_imports_every_row_verified(app, make, shape):
 def test_text_and_blank_lines_are_read(app, make):
     campaign = make.campaign()
     data = make.worker_csv([make.csv_row(), make.csv_row()]).decode() + "\n ,,,,,,,,,\n"
-    report = import_workers(campaign, data, today=clock.today())
+    report = import_workers(campaign, data, today=clock.today(), now=clock.now())
     assert (report.rows, report.imported) == (2, 2)
 
 
 def test_pending_import_leaves_rows_for_a_verifier(app, make):
     campaign = make.campaign()
-    report = import_workers(campaign, make.worker_csv([make.csv_row(), make.csv_row()]), verified=False, today=clock.today())
+    report = import_workers(campaign, make.worker_csv([make.csv_row(), make.csv_row()]), verified=False,
+                            today=clock.today(), now=clock.now())
     assert report.imported == 2
     assert verifications() == [Verification.pending] * 2
 
@@ -90,7 +91,7 @@ def test_bad_rows_are_each_reported_and_nothing_is_imported(app, make):
     campaign = make.campaign()
     data, _ = mixed_file(make, campaign)
     before = count_workers()
-    report = import_workers(campaign, data, today=clock.today())
+    report = import_workers(campaign, data, today=clock.today(), now=clock.now())
     assert not report.ok
     assert report.rows == 7
     assert report.imported == 0
@@ -108,7 +109,7 @@ def test_bad_rows_are_each_reported_and_nothing_is_imported(app, make):
 def test_skip_invalid_imports_the_good_rows_and_writes_the_bad(app, make):
     campaign = make.campaign()
     data, good = mixed_file(make, campaign)
-    report = import_workers(campaign, data, skip_invalid=True, today=clock.today())
+    report = import_workers(campaign, data, skip_invalid=True, today=clock.today(), now=clock.now())
     assert report.imported == 3
     assert count_workers() == 4
     assert all(find_worker_by_nik(row["nik"]) is not None for row in good)
@@ -130,7 +131,7 @@ def test_missing_header_column_is_named(app, make, missing):
     header, rest = text.split("\n", 1)
     header = ",".join(name if name != missing else "something_else" for name in header.split(","))
     with pytest.raises(ImportFileInvalid, match=missing):
-        import_workers(campaign, header + "\n" + rest, today=clock.today())
+        import_workers(campaign, header + "\n" + rest, today=clock.today(), now=clock.now())
     assert count_workers() == 0
 
 
@@ -139,19 +140,20 @@ def test_header_is_case_and_space_insensitive(app, make):
     text = make.worker_csv([make.csv_row()], delimiter=";").decode()
     header, rest = text.split("\n", 1)
     header = "; ".join(name.upper() for name in header.split(";"))
-    assert import_workers(campaign, header + "\n" + rest, today=clock.today()).imported == 1
+    assert import_workers(campaign, header + "\n" + rest, today=clock.today(), now=clock.now()).imported == 1
 
 
 def test_empty_file_is_invalid(app, make):
     with pytest.raises(ImportFileInvalid, match="nik"):
-        import_workers(make.campaign(), b"", today=clock.today())
+        import_workers(make.campaign(), b"", today=clock.today(), now=clock.now())
 
 
 def test_non_utf8_bytes_are_invalid(app, make):
     campaign = make.campaign()
     data = make.worker_csv([make.csv_row(full_name="Budi Santoso")]).replace(b"Budi", "Bédi".encode("latin-1"))
     with pytest.raises(ImportFileInvalid, match="UTF-8"):
-        import_workers(campaign, data, today=clock.today())
+        import_workers(campaign, data, today=clock.today(), now=clock.now())
     with pytest.raises(ImportFileInvalid, match="UTF-8"):
-        import_workers(campaign, make.worker_csv([make.csv_row()]).decode().encode("utf-16"), today=clock.today())
+        import_workers(campaign, make.worker_csv([make.csv_row()]).decode().encode("utf-16"), today=clock.today(),
+                       now=clock.now())
     assert count_workers() == 0

@@ -45,7 +45,8 @@ def invalid_field(raw: dict[str, str]) -> str:
 
 
 def test_valid_row_is_normalised():
-    details = check_worker(row(full_name="  budi   santoso ", nik=f" {NIK[:6]}.{NIK[6:12]}.{NIK[12:]} "), today=clock.today())
+    details = check_worker(row(full_name="  budi   santoso ", nik=f" {NIK[:6]}.{NIK[6:12]}.{NIK[12:]} "),
+    today=clock.today())
     assert details.nik == NIK
     assert details.full_name == "budi santoso"
     assert details.birth_date == BIRTH
@@ -129,7 +130,7 @@ def test_message_names_the_field(app):
 
 def test_nik_is_stored_encrypted_and_found_by_its_hash(app, make):
     campaign = make.campaign()
-    worker = register_worker(campaign, check_worker(row(), today=clock.today()), verified=True)
+    worker = register_worker(campaign, check_worker(row(), today=clock.today()), verified=True, now=clock.now())
     db.session.commit()
     raw = db.session.execute(
         sa.select(Worker.__table__.c.nik_encrypted, Worker.__table__.c.nik_hash, Worker.__table__.c.phone_encrypted)
@@ -151,20 +152,20 @@ def test_nik_is_stored_encrypted_and_found_by_its_hash(app, make):
 
 def test_same_nik_cannot_register_twice(app, make):
     campaign = make.campaign()
-    register_worker(campaign, check_worker(row(), today=clock.today()))
+    register_worker(campaign, check_worker(row(), today=clock.today()), now=clock.now())
     with pytest.raises(WorkerInvalid) as caught:
-        register_worker(campaign, check_worker(row(full_name="Budi Lain"), today=clock.today()))
+        register_worker(campaign, check_worker(row(full_name="Budi Lain"), today=clock.today()), now=clock.now())
     assert caught.value.field == "nik"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Worker)) == 1
 
 
 def test_registered_worker_is_pending_unless_verified(app, make):
-    worker = register_worker(make.campaign(), check_worker(row(), today=clock.today()))
+    worker = register_worker(make.campaign(), check_worker(row(), today=clock.today()), now=clock.now())
     assert worker.verification == Verification.pending
 
 
 def test_display_name_is_pseudonymous(app, make):
-    worker = register_worker(make.campaign(), check_worker(row(), today=clock.today()))
+    worker = register_worker(make.campaign(), check_worker(row(), today=clock.today()), now=clock.now())
     assert worker.display_name == "Budi S., ojek, Pekanbaru"
     assert "Santoso" not in worker.display_name
     assert display_name("siti", "pedagang", "1402") == "Siti, pedagang, Indragiri Hulu"
