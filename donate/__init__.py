@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .views import (
         api,
         auth,
+        company,
         donor,
         embed,
         manage,
@@ -65,7 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         webhooks,
     )
 
-    for module in (public, api, webhooks, auth, donor, status, privacy, embed, transparency, manage):
+    for module in (public, api, webhooks, auth, donor, company, status, privacy, embed, transparency, manage):
         app.register_blueprint(module.bp)
     if security.is_development(app):  # the sandbox's Pay button must not exist where money is real
         app.register_blueprint(sandbox.bp)

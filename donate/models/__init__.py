@@ -1,6 +1,7 @@
 """The domain model, one module per domain (grouped as ``services/`` is)."""
 
 from .access import AuditEvent, Role, User, campaign_staff
+from .companies import Company
 from .campaigns import Campaign, CampaignRegion, CampaignStatus, CampaignUpdate, Designation
 from .coverage import (
     LIVE_STATES,
@@ -57,6 +58,7 @@ __all__ = [
     "Campaign",
     "CampaignDonor",
     "CLAIM_KINDS",
+    "Company",
     "Claim",
     "ClaimKind",
     "ClaimProgramme",

@@ -77,8 +77,10 @@ class Donation(db.Model):
     #: Shown publicly as "Hamba Allah".
     is_anonymous: Mapped[bool] = mapped_column(default=False)
     message: Mapped[str] = mapped_column(sa.String(500), default="")
-    #: Institution behind manual funding ("APBD Provinsi Riau").
+    #: Institution behind manual funding ("APBD Provinsi Riau"), or the company of a company's gift.
     funder: Mapped[str | None] = mapped_column(sa.String(200))
+    #: A company's gift for exactly its own verified workers (see ``models.companies``).
+    company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
     #: Interface language of the donor when giving ("id", "en"): receipts and updates go out in it.
     locale: Mapped[str] = mapped_column(sa.String(10), default="id", server_default="id")
     #: "Aamiin" said to the message (kept with every :class:`~donate.models.donors.Amin` row added).

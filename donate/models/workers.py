@@ -79,8 +79,11 @@ class Worker(db.Model):
     live_months: Mapped[int] = mapped_column(default=0)
     #: The last of those months; ``None``: never funded.
     last_live_month: Mapped[int | None]
+    #: The company whose list brought the worker: reserved to its gifts, never on the general waitlist.
+    company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
 
     campaign: Mapped[Campaign] = relationship()
+    company: Mapped["Company | None"] = relationship("Company")  # noqa: F821  (models.companies)
 
     def __repr__(self) -> str:
         return f"<Worker {self.public_id}>"

@@ -72,6 +72,8 @@ class Pass:
     #: When the pass runs: holds still open then keep their workers out, and months are stamped with it.
     now: dt.datetime
     max_workers: int | None = None
+    #: A company's gift: only the workers of its list (``waitlist.eligible``).
+    company_id: int | None = None
 
 
 def allocate_pool(campaign: Campaign, *, today: dt.date,
@@ -93,12 +95,12 @@ def allocate_pool(campaign: Campaign, *, today: dt.date,
 
 def fund_new_workers(campaign: Campaign, designation: Designation, *, budget: int, workers: int,
                      months: int, donation_id: int | None = None, today: dt.date,
-                     now: dt.datetime) -> Allocation | None:
-    """Enrol up to ``workers`` waiting workers for ``months`` months each, spending at most ``budget``."""
+                     now: dt.datetime, company_id: int | None = None) -> Allocation | None:
+    """Enrol up to ``workers`` waiting workers (of a company's list, with ``company_id``) for ``months`` months each."""
     lock_campaign(campaign.id)
     budget = min(budget, ledger.balance(campaign.id, Account.pool, designation))
     spec = Pass(campaign, designation, AllocationKind.new, current_month(today), budget, months,
-                max_workers=workers, now=now)
+                max_workers=workers, now=now, company_id=company_id)
     return run_pass(spec, donation_id=donation_id)
 
 
@@ -179,7 +181,7 @@ def _premium(rates, income):
 
 def _eligible(spec: Pass):
     """Conditions every funded worker meets, whatever the pass: the waitlist's, and not held by a donor."""
-    return [*eligible(spec.campaign, spec.designation), not_held(spec.now)]
+    return [*eligible(spec.campaign, spec.designation, company_id=spec.company_id), not_held(spec.now)]
 
 
 def _candidates(spec: Pass, *, regional: bool = True) -> sa.Select:

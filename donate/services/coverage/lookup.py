@@ -246,7 +246,7 @@ def _queue(worker: Worker, month: int) -> str:
         return "needs_attention"
     if worker.verification != Verification.verified:
         return "verifying"
-    if not is_fundable(worker, None, worker.campaign):  # the campaign's rules leave them out
+    if not is_fundable(worker, None, worker.campaign, company_id=worker.company_id):  # the campaign's rules leave them out
         return "needs_attention"
     return "soon" if workers_ahead(worker, month=month, at_most=NEAR_IN_QUEUE) < NEAR_IN_QUEUE else "later"
 

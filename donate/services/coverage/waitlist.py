@@ -3,6 +3,8 @@
 A worker is *eligible* for money of a designation when they are verified,
 consented, not flagged, and meet the campaign's rules (its occupations, its
 mustahik-only setting, and zakat's rule that it funds only mustahik). A
+worker a company brought is reserved to that company: eligible only for its
+gifts (``company_id``), and on no general list (the default). A
 worker is *waiting* when eligible and not a member any more or yet: no live
 month inside the arrears window. The allocator, the API's
 ``workers_waiting``, the donor's browse page, the dashboard and the status
@@ -35,17 +37,20 @@ def needs_mustahik(campaign: Campaign, designation: Designation | None) -> bool:
     return designation == Designation.zakat or campaign.mustahik_only
 
 
-def eligible(campaign: Campaign, designation: Designation | None = None) -> list:
+def eligible(campaign: Campaign, designation: Designation | None = None, *, company_id: int | None = None) -> list:
     """Return the SQL conditions a worker meets to be funded with money of ``designation``.
 
     ``designation=None`` asks for any of the campaign's money: the zakat rule
-    is left out, the campaign's own rules are not.
+    is left out, the campaign's own rules are not. ``company_id`` asks for a
+    company's gift, which funds only the workers of its list; without it,
+    those workers are left out.
     """
     conditions = [
         Worker.campaign_id == campaign.id,
         Worker.verification == Verification.verified,
         Worker.consent_at.is_not(None),
         Worker.flag_reason.is_(None),
+        Worker.company_id.is_(None) if company_id is None else Worker.company_id == company_id,
     ]
     if needs_mustahik(campaign, designation):
         conditions.append(Worker.is_mustahik.is_(True))
@@ -54,9 +59,12 @@ def eligible(campaign: Campaign, designation: Designation | None = None) -> list
     return conditions
 
 
-def is_fundable(worker: Worker, designation: Designation | None, campaign: Campaign) -> bool:
+def is_fundable(worker: Worker, designation: Designation | None, campaign: Campaign, *,
+                company_id: int | None = None) -> bool:
     """Return whether money of ``designation`` may fund ``worker`` (the Python twin of :func:`eligible`)."""
     if worker.campaign_id != campaign.id or worker.verification != Verification.verified:
+        return False
+    if worker.company_id != company_id:
         return False
     if worker.consent_at is None or worker.flag_reason is not None:
         return False
@@ -86,9 +94,10 @@ def lapsed_member(month: int):
     return Worker.last_live_month < month - ARREARS_MONTHS
 
 
-def waiting(campaign: Campaign, designation: Designation | None = None, *, month: int) -> list:
-    """Return the SQL conditions of a worker waiting in ``month`` for money of ``designation``."""
-    return [*eligible(campaign, designation), sa.or_(never_member(), lapsed_member(month))]
+def waiting(campaign: Campaign, designation: Designation | None = None, *, month: int,
+            company_id: int | None = None) -> list:
+    """Return the SQL conditions of a worker waiting in ``month`` for money of ``designation`` (of a company's)."""
+    return [*eligible(campaign, designation, company_id=company_id), sa.or_(never_member(), lapsed_member(month))]
 
 
 def _in_queue_parts(query: sa.Select, month: int, limit: int) -> list:
@@ -109,10 +118,11 @@ def not_held(now: dt.datetime):
     return Worker.id.not_in(sa.select(Hold.worker_id).where(Hold.expires_at > now))
 
 
-def waiting_count(campaign: Campaign, designation: Designation | None = None, *, today: dt.date) -> int:
+def waiting_count(campaign: Campaign, designation: Designation | None = None, *, today: dt.date,
+                  company_id: int | None = None) -> int:
     """Count the workers waiting today for money of ``designation`` (any of the campaign's money if ``None``)."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(Worker).where(
-        *waiting(campaign, designation, month=month_index(today))))
+        *waiting(campaign, designation, month=month_index(today), company_id=company_id)))
 
 
 def waitlist(campaign: Campaign, *, today: dt.date, limit: int = 50) -> tuple[int, list[Worker], dict[str, int]]:
@@ -143,7 +153,7 @@ def workers_ahead(worker: Worker, *, month: int, at_most: int | None = None) -> 
         sa.and_(Worker.priority == worker.priority, Worker.registered_at == worker.registered_at,
                 Worker.id < worker.id),
     )
-    base = [*eligible(worker.campaign), ahead]
+    base = [*eligible(worker.campaign, company_id=worker.company_id), ahead]
     if at_most is None:
         return db.session.scalar(sa.select(sa.func.count()).select_from(Worker).where(
             *base, sa.or_(never_member(), lapsed_member(month))))

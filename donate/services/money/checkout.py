@@ -27,7 +27,7 @@ from ...payments import PaymentProvider, enabled_methods, provider, provider_for
 from ...payments.base import ProviderError
 from ..coverage.holds import WorkerUnavailable, hold_worker
 from ..coverage.rates import base_premium, rates_for_months
-from ..coverage.waitlist import is_fundable, next_fundable_month, waiting_count
+from ..coverage.waitlist import is_fundable, next_fundable_month, waiting, waiting_count
 from ..errors import Rupiah
 from .donations import (
     SPONSOR_MONTHS,
@@ -208,6 +208,53 @@ def fund_workers(campaign: Campaign, workers: int, months: int, designation: Des
         raise DonationRefused(lazy_gettext("a gift is at most %(high)s"), high=Rupiah(MAX_GIFT_IDR))
     donation = _gift(campaign, donor, kind=DonationKind.bulk, designation=designation, amount_idr=amount,
                      workers_count=workers, months=months)
+    return _checkout(donation, urls, method, now=now)
+
+
+def own_workers_quote(campaign: Campaign, company_id: int, months: int, designation: Designation | None = None, *,
+                      today: dt.date) -> tuple[int, int]:
+    """Return (workers, price) of ``months`` months for every verified worker of a company's list not yet covered.
+
+    The exact premiums of those workers (each on their declared income), as
+    the allocation will charge them when the payment arrives.
+    """
+    month = current_month(today)
+    rates = rates_for_months(month, month + months - 1)
+    incomes = db.session.execute(
+        sa.select(Worker.monthly_income_idr, sa.func.count()).where(
+            *waiting(campaign, designation, month=month, company_id=company_id))
+        .group_by(Worker.monthly_income_idr)).all()
+    price = sum(count * sum(rates[m].premium(income) for m in range(month, month + months))
+                for income, count in incomes)
+    return sum(count for _, count in incomes), price
+
+
+def fund_own_workers(campaign: Campaign, company, months: int, designation: Designation, donor: Donor,
+                     urls: UrlMaker, *, today: dt.date, method: str | None = None,
+                     now: dt.datetime | None = None) -> tuple[Payment, str]:
+    """Open the checkout for a company's N × M: exactly its verified workers not yet covered, for ``months`` months.
+
+    Paid, the gift funds those workers through the allocation every gift
+    goes through (``fund_new_workers`` restricted to the company's list).
+    One payment at a time: while one is open, another would pay for the same workers.
+    """
+    if not 1 <= months <= 12:
+        raise DonationRefused(lazy_gettext("choose 1 to 12 months"))
+    open_gift = db.session.scalar(
+        sa.select(Payment.id).join(Donation, Donation.id == Payment.donation_id)
+        .where(Donation.company_id == company.id, Donation.campaign_id == campaign.id,
+               Payment.state.in_([PaymentState.created, PaymentState.pending])))
+    if open_gift is not None:
+        raise DonationRefused(lazy_gettext("a payment for your workers is already open; pay or cancel it first"))
+    workers, amount = own_workers_quote(campaign, company.id, months, designation, today=today)
+    if not workers:
+        raise DonationRefused(lazy_gettext("none of your workers is verified and waiting for cover"))
+    if amount > MAX_GIFT_IDR:
+        raise DonationRefused(lazy_gettext("a gift is at most %(high)s"), high=Rupiah(MAX_GIFT_IDR))
+    donation = create_donation(
+        campaign, kind=DonationKind.bulk, designation=designation, amount_idr=amount, workers_count=workers,
+        months=months, donor_id=donor.user_id, donor_name=company.name, donor_email=donor.email,
+        npwp=company.npwp, message=donor.message, locale=donor.locale, funder=company.name, company_id=company.id)
     return _checkout(donation, urls, method, now=now)
 
 

@@ -105,7 +105,8 @@ def _restore(payment: Payment, dispute: Dispute, *, now) -> None:
     for worker_id, month, premium, designation in rows:
         designation = Designation(designation)
         worker = db.session.get(Worker, worker_id)
-        if (worker_id, month) in taken or worker is None or not is_fundable(worker, designation, campaign):
+        if (worker_id, month) in taken or worker is None or not is_fundable(
+                worker, designation, campaign, company_id=donation.company_id):
             continue
         by_designation.setdefault(designation, []).append((worker_id, month, premium))
     for designation, months in by_designation.items():

@@ -61,7 +61,8 @@ def create_donation(campaign: Campaign, *, kind: DonationKind, designation: Desi
                     worker: Worker | None = None, months: int | None = None,
                     workers_count: int | None = None, donor_id: int | None = None, donor_name: str = "",
                     donor_email: str | None = None, npwp: str | None = None, is_anonymous: bool = False,
-                    message: str = "", funder: str | None = None, locale: str = "id") -> Donation:
+                    message: str = "", funder: str | None = None, locale: str = "id",
+                    company_id: int | None = None) -> Donation:
     """Validate and store a gift (not yet paid)."""
     if campaign.status != CampaignStatus.open:
         raise DonationRefused(lazy_gettext("this campaign is not accepting gifts"))
@@ -83,6 +84,7 @@ def create_donation(campaign: Campaign, *, kind: DonationKind, designation: Desi
         worker_id=worker.id if worker else None, months=months, workers_count=workers_count,
         donor_id=donor_id, donor_name=donor_name.strip(), donor_email=(donor_email or "").strip().lower() or None,
         npwp=npwp, is_anonymous=is_anonymous, message=message.strip(), funder=funder, locale=locale,
+        company_id=company_id,
     )
     donation.campaign = campaign
     db.session.add(donation)
@@ -157,7 +159,8 @@ def _fulfil(donation: Donation, amount_idr: int, *, today, now) -> None:
                          budget=amount_idr, donation_id=donation.id, today=today, now=now)
     elif donation.kind == DonationKind.bulk:
         fund_new_workers(campaign, donation.designation, budget=amount_idr, workers=donation.workers_count,
-                         months=donation.months, donation_id=donation.id, today=today, now=now)
+                         months=donation.months, donation_id=donation.id, today=today, now=now,
+                         company_id=donation.company_id)
 
 
 def record_funding(campaign: Campaign, amount_idr: int, *, funder: str,

@@ -162,8 +162,11 @@ class _Unclosable(io.BufferedIOBase):
 
 
 def import_workers(campaign: Campaign, data, *, today: dt.date, now: dt.datetime, verified: bool = True,
-                   skip_invalid: bool = False) -> ImportReport:
+                   skip_invalid: bool = False, company_id: int | None = None) -> ImportReport:
     """Check every row and import them; with a bad row, import nothing unless ``skip_invalid``.
+
+    With ``company_id``, the workers come from a company's own list and are
+    reserved to its gifts (``coverage.waitlist.eligible``).
 
     ``data`` is bytes, a string or a binary file. The file is read twice, row
     by row: first to check every row (keeping only each NIK's keyed hash and
@@ -191,11 +194,13 @@ def import_workers(campaign: Campaign, data, *, today: dt.date, now: dt.datetime
 
     registered = _registered_hashes(list(first_line_of))
     if registered:
-        rejected_lines = {first_line_of[h] for h in registered}
+        rejected_lines = {first_line_of[h]: covered for h, covered in registered.items()}
         for line, raw in iter_rows(source()):
             if line in rejected_lines:
-                report.rejected.append(
-                    RejectedRow(line, WorkerInvalid("nik", lazy_gettext("already registered")), raw))
+                # A worker someone already pays for is said so: a second list never takes them over.
+                reason = (lazy_gettext("already registered and covered") if rejected_lines[line]
+                          else lazy_gettext("already registered"))
+                report.rejected.append(RejectedRow(line, WorkerInvalid("nik", reason), raw))
     report.rejected.sort(key=lambda r: r.line)
     if report.rejected and not skip_invalid:
         return report
@@ -205,7 +210,8 @@ def import_workers(campaign: Campaign, data, *, today: dt.date, now: dt.datetime
     for line, raw in iter_rows(source()):
         if line not in kept_lines:
             continue
-        chunk.append(worker_row(campaign, check_worker(raw, today=today), verified=verified, now=now))
+        chunk.append(worker_row(campaign, check_worker(raw, today=today), verified=verified, now=now)
+                     | {"company_id": company_id})
         if len(chunk) == _CHUNK:
             insert_worker_rows(campaign, chunk)
             chunk = []
@@ -214,12 +220,12 @@ def import_workers(campaign: Campaign, data, *, today: dt.date, now: dt.datetime
     return report
 
 
-def _registered_hashes(hashes: list[str]) -> set[str]:
-    """Return which of ``hashes`` belong to registered workers."""
-    found: set[str] = set()
+def _registered_hashes(hashes: list[str]) -> dict[str, bool]:
+    """Return which of ``hashes`` belong to registered workers, each with whether the worker ever had cover."""
+    found: dict[str, bool] = {}
     for start in range(0, len(hashes), _CHUNK):
-        found.update(db.session.scalars(
-            sa.select(Worker.nik_hash).where(Worker.nik_hash.in_(hashes[start:start + _CHUNK]))
+        found.update((nik_hash, last is not None) for nik_hash, last in db.session.execute(
+            sa.select(Worker.nik_hash, Worker.last_live_month).where(Worker.nik_hash.in_(hashes[start:start + _CHUNK]))
         ))
     return found
 
@@ -280,9 +286,11 @@ def _in_each_language(reason) -> dict[str, str]:
 
 
 def upload_workers(campaign: Campaign, data, *, user: User, verified: bool,
-                   skip_invalid: bool, today: dt.date, now: dt.datetime) -> UploadResult:
+                   skip_invalid: bool, today: dt.date, now: dt.datetime,
+                   company_id: int | None = None) -> UploadResult:
     """Import a CSV from the browser as the CLI does, keeping rejected rows (encrypted) for download."""
-    report = import_workers(campaign, data, today=today, now=now, verified=verified, skip_invalid=skip_invalid)
+    report = import_workers(campaign, data, today=today, now=now, verified=verified, skip_invalid=skip_invalid,
+                            company_id=company_id)
     result = UploadResult(report=report, imported=not report.rejected or skip_invalid)
     if report.rejected:
         stream = io.StringIO()
