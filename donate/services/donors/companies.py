@@ -19,11 +19,15 @@ from stdnum.id import npwp as stdnum_npwp
 from ...extensions import db
 from ...models import (
     LIVE_STATES,
+    RECEIVED_STATES,
+    Allocation,
     Campaign,
     Claim,
     Company,
     CoverageMonth,
     CoverageState,
+    Donation,
+    Payment,
     User,
     Verification,
     Worker,
@@ -126,6 +130,10 @@ class CompanyCoverage:
     rejected_by_bpjs: int
     claims: int
     claims_paid_idr: int
+    #: What the company's own gifts paid: rupiah received, and the workers and months they bought.
+    paid_idr: int = 0
+    paid_workers: int = 0
+    paid_months: int = 0
 
 
 def company_coverage(company: Company, campaign: Campaign, *, today: dt.date) -> CompanyCoverage:
@@ -147,7 +155,14 @@ def company_coverage(company: Company, campaign: Campaign, *, today: dt.date) ->
     claims, paid = db.session.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Claim.amount_idr + Claim.scholarship_idr), 0))
         .where(Claim.worker_id.in_(mine))).one()
+    gifts = sa.select(Donation.id).where(Donation.company_id == company.id, Donation.campaign_id == campaign.id)
+    received = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_idr - Payment.refunded_idr), 0))
+                             .where(Payment.donation_id.in_(gifts), Payment.state.in_(RECEIVED_STATES)))
+    paid_workers, paid_months = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(Allocation.workers), 0), sa.func.coalesce(sa.func.sum(Allocation.months), 0))
+        .where(Allocation.donation_id.in_(gifts))).one()
     return CompanyCoverage(
+        paid_idr=int(received), paid_workers=int(paid_workers), paid_months=int(paid_months),
         campaign=campaign, registered=sum(by_state.values()), pending=by_state.get(Verification.pending, 0),
         verified=by_state.get(Verification.verified, 0), rejected=by_state.get(Verification.rejected, 0),
         waiting=waiting_count(campaign, None, today=today, company_id=company.id),
