@@ -106,7 +106,7 @@ def test_a_company_protects_its_own_workers_from_list_to_claims(app, client, mak
     assert ledger.balance(campaign.id, Account.pool) == payment.amount_idr - price  # the transfer's unique code
 
     # The batch goes to BPJS; BPJS accepts 188 and refuses 2.
-    month = current_month()
+    month = current_month(clock.today())
     assert client.post("/manage/campaigns/riau-csr/remittance", data={
         "first_month": month_code(month - 3), "last_month": month_code(month + 11)}).status_code == 302
     batch = db.session.scalar(sa.select(RemittanceBatch))

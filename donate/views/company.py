@@ -90,7 +90,7 @@ def upload():
         campaign = _campaign(form.campaign.data)
         try:
             result = companies.upload_company_workers(company, campaign, form.file.data.read(), today=clock.today(),
-                                                      skip_invalid=form.skip_invalid.data)
+                                                      now=clock.now(), skip_invalid=form.skip_invalid.data)
         except (ImportFileInvalid, companies.CompanyInvalid) as exc:
             db.session.rollback()
             form.file.errors = list(form.file.errors) + [str(exc)]

@@ -81,7 +81,7 @@ def register_company(user: User, *, name: str, npwp: str, contact_name: str, con
     return company
 
 
-def upload_company_workers(company: Company, campaign: Campaign, data, *, today: dt.date,
+def upload_company_workers(company: Company, campaign: Campaign, data, *, today: dt.date, now: dt.datetime,
                            skip_invalid: bool = False) -> UploadResult:
     """Import a company's worker CSV as pending rows for the campaign's verifiers, reserved to the company.
 
@@ -97,7 +97,7 @@ def upload_company_workers(company: Company, campaign: Campaign, data, *, today:
         try:
             with db.session.begin_nested():
                 return upload_workers(campaign, data, user=user, verified=False, skip_invalid=skip_invalid,
-                                      today=today, company_id=company.id)
+                                      today=today, now=now, company_id=company.id)
         except sa.exc.IntegrityError:
             continue  # a concurrent upload took a NIK of this file: check the file again
     raise CompanyInvalid("name", lazy_gettext("the list could not be saved; please upload it again"))

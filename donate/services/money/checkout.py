@@ -230,8 +230,8 @@ def own_workers_quote(campaign: Campaign, company_id: int, months: int, designat
 
 
 def fund_own_workers(campaign: Campaign, company, months: int, designation: Designation, donor: Donor,
-                     urls: UrlMaker, *, today: dt.date, method: str | None = None,
-                     now: dt.datetime | None = None) -> tuple[Payment, str]:
+                     urls: UrlMaker, *, today: dt.date, now: dt.datetime,
+                     method: str | None = None) -> tuple[Payment, str]:
     """Open the checkout for a company's N × M: exactly its verified workers not yet covered, for ``months`` months.
 
     Paid, the gift funds those workers through the allocation every gift

@@ -39,7 +39,7 @@ def company(app):
 def _verify(workers, verifier):
     for worker in workers:
         update_worker(worker, user=verifier, verification=Verification.verified, reason="",
-                      is_mustahik=worker.is_mustahik, consent=True, priority=0, clear_flag=False)
+                      is_mustahik=worker.is_mustahik, consent=True, priority=0, clear_flag=False, now=NOW)
 
 
 def test_a_company_needs_a_valid_npwp_and_registers_once(app):
@@ -61,7 +61,7 @@ def test_the_list_waits_for_verifiers_and_stays_off_the_general_waitlist(app, ma
     campaign = make.campaign()
     general = make.workers(campaign, 2)
     rows = [make.csv_row(regency_code="1402") for _ in range(5)]
-    result = upload_company_workers(company, campaign, make.worker_csv(rows), today=TODAY)
+    result = upload_company_workers(company, campaign, make.worker_csv(rows), today=TODAY, now=NOW)
     assert result.report.ok and result.report.imported == 5
     listed = db.session.scalars(sa.select(Worker).where(Worker.company_id == company.id)).all()
     assert {w.verification for w in listed} == {Verification.pending}
@@ -81,7 +81,7 @@ def test_the_company_pays_for_exactly_its_verified_workers(app, make, company, b
     campaign = make.campaign()
     make.workers(campaign, 3)
     rows = [make.csv_row(monthly_income_idr="1000000") for _ in range(3)] + [make.csv_row(monthly_income_idr="2000000")]
-    upload_company_workers(company, campaign, make.worker_csv(rows), today=TODAY)
+    upload_company_workers(company, campaign, make.worker_csv(rows), today=TODAY, now=NOW)
     listed = db.session.scalars(sa.select(Worker).where(Worker.company_id == company.id).order_by(Worker.id)).all()
     _verify(listed[1:], user("verif@baznas.example", Role.verifier))
     workers, price = own_workers_quote(campaign, company.id, 6, Designation.csr, today=TODAY)
@@ -115,11 +115,11 @@ def test_a_worker_on_another_list_or_already_covered_is_reported_on_its_line(app
     other = register_company(user("lain@example.org", Role.donor), name="PT Lain", npwp="3171011501900001",
                              contact_name="Sari", now=NOW)
     theirs = make.csv_row()
-    upload_company_workers(other, campaign, make.worker_csv([theirs]), today=TODAY)
+    upload_company_workers(other, campaign, make.worker_csv([theirs]), today=TODAY, now=NOW)
     covered_row = make.csv_row(nik=worker_nik(covered), birth_date=covered.birth_date, sex=covered.sex,
                                regency_code=covered.regency_code)
     result = upload_company_workers(company, campaign, make.worker_csv([make.csv_row(), theirs, covered_row]),
-                                    today=TODAY)
+                                    today=TODAY, now=NOW)
     assert not result.imported
     assert [(r.line, str(r.reason)) for r in result.report.rejected] == [
         (3, "NIK: sudah terdaftar"), (4, "NIK: sudah terdaftar dan ditanggung")]
@@ -139,7 +139,7 @@ def test_two_lists_racing_for_one_nik_register_it_once(app, make):
     def upload(i):
         from donate.models import Campaign, Company
         return upload_company_workers(db.session.get(Company, ids[i]), db.session.get(Campaign, campaign_id), data,
-                                      today=TODAY)
+                                      today=TODAY, now=NOW)
 
     results = race(app, upload, count=2)
     db.session.expire_all()
