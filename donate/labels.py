@@ -83,6 +83,7 @@ AUDIT_ACTIONS = {
     "user.role": lazy_gettext("Role changed"), "user.assign": lazy_gettext("Campaign assignment changed"),
     "status_link.issue": lazy_gettext("Status link issued"), "status_link.revoke": lazy_gettext("Status link revoked"),
     "claim.record": lazy_gettext("Claim paid by BPJS recorded"),
+    "funder.report": lazy_gettext("Funder report downloaded"),
 }
 #: How money reached the campaign, by payment provider.
 PROVIDERS = {

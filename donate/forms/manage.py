@@ -268,3 +268,14 @@ class ClaimForm(FlaskForm):
                               validators=[DataRequired(), NumberRange(min=1, max=MAX_AMOUNT_IDR)])
     scholarship_idr = IntegerField(lazy_gettext("JKM scholarship for the children (Rp)"), default=0,
                                    validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT_IDR)])
+
+
+class FunderReportForm(FlaskForm):
+    """Which funder and period a report covers (read from the query string: a report changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    funder = SelectField(lazy_gettext("Funder"), validators=[InputRequired()], validate_choice=True)
+    first_month = MonthField(lazy_gettext("From month"), validators=[DataRequired()])
+    last_month = MonthField(lazy_gettext("To month"), validators=[DataRequired()])

@@ -53,6 +53,9 @@ NEEDS = {
     "manage.revoke_card": "manage",
     "manage.cards": "manage",
     "manage.issue_cards": "manage",
+    "manage.record_worker_claim": "manage",
+    "manage.funder_reports": "manage",
+    "manage.funder_report_download": "manage",
     # The foundation's bank account serves every campaign: any manager, and admins.
     "manage.bank_transfers": "create",
     "manage.upload_bank_statement": "create",

@@ -24,6 +24,7 @@ def record_worker_claim(slug, public_id):
     if worker is None:
         abort(404)
     form = ClaimForm()
+    refused = False
     if form.validate_on_submit():
         try:
             record_claim(worker, programme=ClaimProgramme(form.programme.data), kind=ClaimKind(form.kind.data),
@@ -32,6 +33,7 @@ def record_worker_claim(slug, public_id):
                          now=clock.now())
         except ClaimRefused as exc:
             db.session.rollback()
+            refused = True
             target = getattr(form, exc.field, form.event_date)
             target.errors = list(target.errors) + [exc.message]
         else:
@@ -43,4 +45,4 @@ def record_worker_claim(slug, public_id):
                                 .order_by(CoverageMonth.month)).all()
     return render_template("manage/worker.html", campaign=campaign, worker=worker, form=update, months=months,
                            masked=masked_nik(worker), regency_name=regency_name, claim_form=form,
-                           claims=claims_of(worker)), 422
+                           claims=claims_of(worker)), 422 if refused else 200
