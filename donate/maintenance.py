@@ -10,7 +10,7 @@ from .models import Payment, PaymentState
 from .months import current_month
 from .services.coverage.holds import expire_holds
 from .services.coverage.waitlist import ARREARS_MONTHS, last_live_months
-from .services.donors.reminders import queue_renewal_reminders
+from .services.donors.reminders import queue_monthly_reminders, queue_renewal_reminders
 from .services.mail import retry_unsent
 from .services.money.donations import fail_payment
 
@@ -19,7 +19,7 @@ PAYMENT_TIMEOUT = dt.timedelta(hours=24)
 
 
 def tick(*, now: dt.datetime | None = None, today: dt.date | None = None) -> dict[str, int]:
-    """Expire holds and stale payments, remind sponsors of cover ending this month, resend failed mail, count lapses.
+    """Expire holds and stale payments, remind sponsors (cover ending, a month to pay), resend failed mail, count lapses.
 
     The edge of the periodic jobs: reads the clock unless a caller (a test) gives the moment.
     """
@@ -33,6 +33,7 @@ def tick(*, now: dt.datetime | None = None, today: dt.date | None = None) -> dic
                                  Payment.created_at < now - PAYMENT_TIMEOUT)
     ).all()
     expired = sum(fail_payment(payment, PaymentState.expired) for payment in stale)
+    reminded, ended = queue_monthly_reminders(today=today, now=now)
     last = last_live_months()
 
     def count(condition) -> int:
@@ -42,6 +43,8 @@ def tick(*, now: dt.datetime | None = None, today: dt.date | None = None) -> dic
         "holds_expired": holds,
         "payments_expired": expired,
         "renewal_reminders_sent": queue_renewal_reminders(today=today, now=now),
+        "monthly_reminders_sent": reminded,
+        "monthly_sponsorships_ended": ended,
         "failed_mail_resent": retry_unsent(now=now),
         "coverage_ending_this_month": count(last.c.last_month == month),
         "in_arrears": count(last.c.last_month.between(month - ARREARS_MONTHS, month - 1)),

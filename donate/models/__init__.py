@@ -23,13 +23,16 @@ from .jobs import BackgroundJob, JobState
 from .ledger import Account, AccountBalance, Journal, Posting
 from .mail import OutboxMessage
 from .money import (
+    LIVE_SUBSCRIPTION_STATES,
     PAYMENT_TRANSITIONS,
     RECEIVED_STATES,
     REFUND_BOOKED_STATES,
     Dispute,
     Donation,
     DonationKind,
+    EndReason,
     FlaggedEvent,
+    MonthlyReminder,
     Payment,
     PaymentState,
     ProcessedEvent,
@@ -100,6 +103,9 @@ __all__ = [
     "StatusLink",
     "Subscription",
     "SubscriptionState",
+    "LIVE_SUBSCRIPTION_STATES",
+    "EndReason",
+    "MonthlyReminder",
     "UpdateOptOut",
     "User",
     "Verification",

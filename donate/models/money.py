@@ -81,6 +81,9 @@ class Donation(db.Model):
     funder: Mapped[str | None] = mapped_column(sa.String(200))
     #: A company's gift for exactly its own verified workers (see ``models.companies``).
     company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    #: The monthly sponsorship by reminder this gift pays a month of (paid from a reminder's link).
+    subscription_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subscriptions.id", use_alter=True), index=True)
     #: Interface language of the donor when giving ("id", "en"): receipts and updates go out in it.
     locale: Mapped[str] = mapped_column(sa.String(10), default="id", server_default="id")
     #: "Aamiin" said to the message (kept with every :class:`~donate.models.donors.Amin` row added).
@@ -149,6 +152,25 @@ class SubscriptionState(enum.Enum):
     active = "active"
     #: Stopped by the donor or the provider; no further months are funded.
     cancelled = "cancelled"
+    #: Ended by us, politely: reminders went unanswered or the worker can no longer be funded (``end_reason``).
+    ended = "ended"
+
+
+#: States of a sponsorship that is starting or running (the others fund no further months).
+LIVE_SUBSCRIPTION_STATES = (SubscriptionState.pending, SubscriptionState.active)
+
+
+class EndReason(enum.Enum):
+    """Why a monthly sponsorship stopped."""
+
+    #: The donor stopped it (their page, a reminder's link, erasing their account).
+    donor = "donor"
+    #: The provider stopped charging (a card subscription cancelled there).
+    provider = "provider"
+    #: Three reminders in a row were not answered by a payment.
+    unanswered = "unanswered"
+    #: The worker can no longer be funded (left the programme, deceased, no longer eligible).
+    worker = "worker"
 
 
 class Subscription(db.Model):
@@ -172,16 +194,40 @@ class Subscription(db.Model):
     state: Mapped[SubscriptionState] = mapped_column(enum_column(SubscriptionState),
                                                      default=SubscriptionState.pending)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: When it stopped (cancelled or ended).
     cancelled_at: Mapped[dt.datetime | None]
+    #: Why it stopped; ``None`` while it runs.
+    end_reason: Mapped[EndReason | None] = mapped_column(enum_column(EndReason))
     #: The provider cannot charge by itself: each month the donor is reminded to pay, by any method.
     by_reminder: Mapped[bool] = mapped_column(default=False)
-    #: For a sponsorship by reminder: the month (``donate.months`` index) last asked for by reminder.
+    #: For a sponsorship by reminder: the last calendar month (``donate.months`` index) the reminders were
+    #: looked after in (the month it started, until the first reminder is due).
     reminded_month: Mapped[int | None]
+    #: For a sponsorship by reminder: the day of the month its reminders come (the day the first month was
+    #: paid; in a shorter month, its last day).
+    reminder_day: Mapped[int | None] = mapped_column(sa.SmallInteger)
     #: Reminders sent since the last month paid; three unanswered end the sponsorship.
     unanswered_reminders: Mapped[int] = mapped_column(default=0)
 
-    donation: Mapped[Donation] = relationship()
+    donation: Mapped[Donation] = relationship(foreign_keys=[donation_id])
     worker: Mapped[Worker] = relationship()
+
+
+class MonthlyReminder(db.Model):
+    """One month's reminder of a sponsorship by reminder; the constraint makes it one per sponsorship and month."""
+
+    __tablename__ = "monthly_reminders"
+    __table_args__ = (sa.UniqueConstraint("subscription_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(sa.ForeignKey("subscriptions.id"))
+    #: The calendar month it was sent in (``donate.months`` index).
+    month: Mapped[int]
+    #: The worker's month it asked the donor to pay: the next one after their cover.
+    for_month: Mapped[int]
+    sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: When a gift paid from its link was paid (the reminder answered).
+    paid_at: Mapped[dt.datetime | None]
 
 
 class Receipt(db.Model):

@@ -39,6 +39,8 @@ from ..services.money.checkout import (
     bulk_quote,
     fund_workers,
     give_to_pool,
+    MONTHLY_REFUSALS,
+    pay_sponsorship_month,
     pending_details,
     pool_presets,
     refresh_payment,
@@ -140,9 +142,8 @@ def sponsor(slug, public_id):
     form.set_designations(offer.designations)
     choices = [(str(m), _("%(months)s months · %(amount)s", months=m, amount=rupiah(price)))
                for m, price in offer.prices.items()]
-    if any(gateway.supports_subscriptions for _method, gateway in enabled_methods()):
-        # Monthly only where a provider charges by itself: reminders to pay each month are not built yet.
-        choices.append(("monthly", _("Every month until I stop · %(amount)s a month", amount=rupiah(offer.prices[1]))))
+    # With every provider: a card subscription charges itself, any other method is paid after a monthly reminder.
+    choices.append(("monthly", _("Every month until I stop · %(amount)s a month", amount=rupiah(offer.prices[1]))))
     form.months.choices = choices
     if request.method == "GET":
         form.months.data = str(campaign.term_months) if campaign.term_months in SPONSOR_MONTHS else "6"
@@ -295,7 +296,7 @@ def home():
     gifts = donors.gifts_of(current_user)
     return render_template("donor/home.html", gifts=gifts, pooled=donors.pooled_remainders(gifts), helped=helped,
                            worker_months=sum(h.months_funded for h in helped),
-                           subscriptions=donors.subscriptions_of(current_user),
+                           subscriptions=donors.subscriptions_of(current_user, today=clock.today()),
                            payment_token=payment_token, receipt_for=receipt_for, DonationKind=DonationKind,
                            max_months_ahead=MAX_MONTHS_AHEAD)
 
@@ -342,3 +343,48 @@ def cancel_subscription(subscription_id):
     return redirect(url_for("donor.home"))
 
 
+
+
+@bp.route("/monthly/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def monthly(token):
+    """Pay the next month of a sponsorship by reminder, by any method, from the reminder's link (no login)."""
+    subscription = subscriptions.subscription_for_token(token)
+    if subscription is None:
+        abort(404)
+    today = clock.today()
+    form = RenewForm()
+    form.set_methods([method for method, _provider in enabled_methods()])
+    if form.validate_on_submit():
+        try:
+            _payment, url = pay_sponsorship_month(subscription, _urls, method=form.method.data, today=today,
+                                                  now=clock.now())
+        except (DonationRefused, WorkerUnavailable) as exc:
+            db.session.rollback()
+            flash(_refused(exc))
+            return redirect(url_for("donor.monthly", token=token))
+        db.session.commit()
+        return redirect(url)
+    offer = subscriptions.monthly_offer(subscription, today=today)
+    refusal = MONTHLY_REFUSALS.get(offer.state)
+    return _no_store(render_template("donor/monthly.html", offer=offer, form=form, token=token,
+                                     campaign=subscription.worker.campaign,
+                                     refusal=str(refusal) % {"worker": offer.worker.display_name} if refusal else ""))
+
+
+@bp.post("/monthly/<token>/stop")
+@limiter.limit("30 per minute")
+def stop_monthly(token):
+    """Stop a sponsorship from its link (a donor without an account has no other page); months paid stay funded."""
+    subscription = subscriptions.subscription_for_token(token)
+    if subscription is None:
+        abort(404)
+    try:
+        subscriptions.cancel_subscription(subscription, now=clock.now())
+    except subscriptions.SubscriptionUnavailable as exc:
+        db.session.rollback()
+        flash(str(exc))
+        return redirect(url_for("donor.monthly", token=token))
+    db.session.commit()
+    flash(_("Your monthly sponsorship is stopped. The months already paid stay funded."))
+    return redirect(url_for("donor.monthly", token=token))

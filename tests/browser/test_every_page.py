@@ -22,6 +22,7 @@ from donate.models import (
     DonationKind,
     RemittanceBatch,
     Role,
+    Subscription,
     Worker,
 )
 from donate.models.base import utcnow
@@ -29,7 +30,9 @@ from donate.services.access.accounts import create_user, password_reset_token
 from donate.services.campaigns.images import save_image, set_cover
 from donate.services.campaigns.updates import post_update, unsubscribe_token
 from donate.services.coverage.links import issue_status_link
+from donate.services.money.checkout import Donor, sponsor_worker
 from donate.services.money.receipts import issue_receipt, payment_token
+from donate.services.money.subscriptions import sponsorship_token
 from donate.services.workers.imports import start_upload
 from donate.services.workers.registry import worker_nik
 from tests.manage_helpers import user
@@ -79,6 +82,10 @@ def world(app, make):
     issue_receipt(payment, email=False, now=utcnow())
     batch = db.session.scalar(sa.select(RemittanceBatch).where(RemittanceBatch.campaign_id == campaign.id))
     token = issue_status_link(sponsored, now=clock.now())
+    monthly, _url = sponsor_worker(campaign, waiting[-2], "monthly", Designation.infak,
+                                   Donor(name=donor.name, email=donor.email, user_id=donor.id),
+                                   lambda p: ("/ok", "/batal"), method="qris", today=clock.today(), now=clock.now())
+    subscription = db.session.scalar(sa.select(Subscription).where(Subscription.donation_id == monthly.donation_id))
     job = start_upload(campaign, make.worker_csv([make.csv_row()]), user=admin, verified=False, skip_invalid=False,
                        today=clock.today())
     db.session.commit()
@@ -91,6 +98,7 @@ def world(app, make):
         "donor.receipt_print": payment_token(payment),
         "status.link": token, "auth.reset": password_reset_token(donor),
         "public.unsubscribe": unsubscribe_token(campaign, "someone@example.com"),
+        "donor.monthly": sponsorship_token(subscription),
     }
     return {"values": values, "tokens": tokens, "worker": sponsored, "donor": donor, "admin": admin,
             "card_worker": sponsored}

@@ -18,13 +18,14 @@ from donate.models import (
     Payment,
     PaymentState,
     Receipt,
+    Subscription,
 )
 from donate.months import current_month
 from donate.services.access.accounts import create_user
 from donate.services.ledger import check_ledger
 from donate.services.money.checkout import Donor, sponsor_worker
-from donate.services.money.donations import DonationRefused
 from donate.services.money.receipts import payment_token
+from tests.conftest import NOW, PREMIUM, TODAY
 
 SIX_MONTHS = 6 * 16_800
 
@@ -268,13 +269,18 @@ def test_donor_pages_in_english(app, client, campaign, make):
     assert "Rp 100.800" in html and "protects a worker for 6 months" in html
 
 
-def test_monthly_is_offered_only_where_a_provider_charges_by_itself(app, client, make):
+def test_monthly_is_offered_with_every_provider(app, client, make):
+    """The sandbox cannot charge each month by itself: monthly is still offered, paid after a monthly reminder."""
     campaign = make.campaign("monthly")
     worker = make.worker(campaign)
     db.session.commit()
     page = client.get(f"/donor/campaigns/{campaign.slug}/workers/{worker.public_id}").get_data(as_text=True)
     assert 'name="months"' in page
-    assert 'value="monthly"' not in page  # the sandbox cannot charge each month by itself
-    with pytest.raises(DonationRefused):
-        sponsor_worker(campaign, worker, "monthly", Designation.infak, Donor(name="A", email="a@example.org"),
-                       lambda payment: ("/ok", "/cancel"), method="qris", today=clock.today(), now=clock.now())
+    assert 'value="monthly"' in page
+    payment, _url = sponsor_worker(campaign, worker, "monthly", Designation.infak,
+                                   Donor(name="A", email="a@example.org"), lambda payment: ("/ok", "/cancel"),
+                                   method="qris", today=TODAY, now=NOW)
+    subscription = db.session.scalar(sa.select(Subscription))
+    assert (subscription.by_reminder, subscription.donation_id, subscription.worker_id) == (
+        True, payment.donation_id, worker.id)
+    assert payment.method == "qris" and payment.amount_idr == subscription.amount_idr == PREMIUM

@@ -17,14 +17,16 @@ from ...models import (
     DonationKind,
     Payment,
     PaymentState,
+    LIVE_SUBSCRIPTION_STATES,
     Subscription,
-    SubscriptionState,
     Worker,
 )
 from ...months import current_month
 from ..coverage.allocation import RENEWAL_HORIZON
 from ..coverage.claims import impact_by_worker
 from ..coverage.waitlist import ARREARS_MONTHS
+from ..money.subscriptions import sponsorship_token
+from .reminders import next_reminder_on
 
 
 @dataclass(frozen=True)
@@ -114,13 +116,24 @@ def workers_helped(user, *, today: dt.date) -> list[HelpedWorker]:
     return sorted(result, key=lambda h: (h.last_month, h.worker.id))
 
 
-def subscriptions_of(user) -> list[Subscription]:
-    """Return the user's monthly sponsorships that are running or starting."""
-    return db.session.scalars(
+@dataclass(frozen=True)
+class MonthlySponsorship:
+    subscription: Subscription
+    #: When its next reminder to pay comes (``None``: the provider charges by itself, or it has not started).
+    next_reminder: dt.date | None
+    #: The token of its link, which pays the next month (sponsorships by reminder only).
+    token: str | None
+
+
+def subscriptions_of(user, *, today: dt.date) -> list[MonthlySponsorship]:
+    """Return the user's monthly sponsorships that are running or starting, with their next reminder."""
+    found = db.session.scalars(
         sa.select(Subscription).where(Subscription.donor_id == user.id,
-                                      Subscription.state != SubscriptionState.cancelled)
+                                      Subscription.state.in_(LIVE_SUBSCRIPTION_STATES))
         .order_by(Subscription.id.desc())
     ).all()
+    return [MonthlySponsorship(s, next_reminder_on(s, today=today), sponsorship_token(s) if s.by_reminder else None)
+            for s in found]
 
 
 def recent_supporters(campaign, limit: int = 10) -> list[tuple[str, int, str, "dt.datetime"]]:

@@ -20,8 +20,8 @@ from ...models import (
     PrivacyRequestKind,
     RenewalReminder,
     Role,
+    LIVE_SUBSCRIPTION_STATES,
     Subscription,
-    SubscriptionState,
     User,
 )
 from ..errors import DomainError
@@ -131,7 +131,7 @@ def erase_donor(user: User, *, now: dt.datetime) -> int:
     pseudonym = f"erased-{user.id}@{ERASED_DOMAIN}"
     # Nobody is left to pay for: monthly sponsorships stop (months already paid stay funded).
     for subscription in _subscriptions(user):
-        if subscription.state != SubscriptionState.cancelled:
+        if subscription.state in LIVE_SUBSCRIPTION_STATES:
             cancel_subscription(subscription, now=now)
     # Mail not yet sent is dropped; mail already sent keeps its subject for the record, not the text.
     for message in _emails(user):

@@ -39,6 +39,7 @@ from .donations import (
 )
 from .receipts import issue_receipt
 from .settlement import settle_payment
+from .subscriptions import monthly_offer
 from .transfers import open_transfer
 
 #: The smallest free amount for the pool: most of one worker-month.
@@ -164,16 +165,14 @@ def sponsor_worker(campaign: Campaign, worker: Worker, months: int | str, design
                    now: dt.datetime) -> tuple[Payment, str]:
     """Hold a named worker and open the checkout for ``months`` months of cover (or "monthly").
 
-    "monthly" funds one month at a time, charged by a provider that charges by
-    itself (a card subscription); other methods are refused until monthly
-    reminders to pay by QRIS, e-wallet or transfer exist.
+    "monthly" funds one month at a time: charged by the provider where it can
+    (a card subscription), else paid now by any method and each next month
+    from a reminder's link (:func:`pay_sponsorship_month`).
     The hold lasts as long as the chosen method's payment can still be paid.
     """
     monthly = months == "monthly"
     method, gateway = choose_method(method)
     count = 1 if monthly else int(months)
-    if monthly and not gateway.supports_subscriptions:
-        raise DonationRefused(lazy_gettext("paying every month needs a card; choose how many months to pay now"))
     if count not in SPONSOR_MONTHS:
         raise DonationRefused(lazy_gettext("a sponsorship is for 1, 3, 6 or 12 months"))
     if not worker.public_profile or not is_fundable(worker, designation, campaign):
@@ -183,6 +182,40 @@ def sponsor_worker(campaign: Campaign, worker: Worker, months: int | str, design
                      worker=worker, months=count)
     hold_worker(donation, now=now, today=today, minutes=gateway.payable_minutes(method))
     return _checkout(donation, urls, method, subscription=monthly, now=now)
+
+
+def pay_sponsorship_month(subscription: Subscription, urls: UrlMaker, *, method: str | None = None,
+                          today: dt.date, now: dt.datetime) -> tuple[Payment, str]:
+    """Open the checkout, by any enabled method, for the next month of a sponsorship by reminder's worker.
+
+    The gift is one month for the same worker, the same kind of gift and the
+    same donor as the first one; once paid it funds the worker's next
+    consecutive month through the ordinary settlement. A worker covered this
+    month already, or no longer fundable, is refused (the link's page offers
+    the pool or another worker instead).
+    """
+    offer = monthly_offer(subscription, today=today)
+    if offer.state != "due":
+        raise DonationRefused(MONTHLY_REFUSALS[offer.state], worker=offer.worker.display_name)
+    method, gateway = choose_method(method)
+    first = subscription.donation
+    donor = Donor(name=first.donor_name, email=first.donor_email, user_id=first.donor_id, npwp=first.npwp,
+                  is_anonymous=first.is_anonymous, locale=first.locale)
+    donation = _gift(first.campaign, donor, kind=DonationKind.worker, designation=subscription.designation,
+                     amount_idr=offer.amount_idr, worker=offer.worker, months=1)
+    donation.subscription_id = subscription.id
+    db.session.flush()
+    hold_worker(donation, now=now, today=today, minutes=gateway.payable_minutes(method))
+    return _checkout(donation, urls, method, now=now)
+
+
+#: Why a sponsorship's link cannot take a payment now, by :class:`MonthlyOffer` state.
+MONTHLY_REFUSALS = {
+    "covered": lazy_gettext("%(worker)s is already covered this month by other gifts; nothing is due now"),
+    "unavailable": lazy_gettext("%(worker)s can no longer be sponsored"),
+    "ended": lazy_gettext("this monthly sponsorship of %(worker)s has ended"),
+    "starting": lazy_gettext("the first month of this sponsorship of %(worker)s is not paid yet"),
+}
 
 
 def give_to_pool(campaign: Campaign, amount_idr: int, designation: Designation, donor: Donor,

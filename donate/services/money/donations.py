@@ -16,11 +16,15 @@ from ...models import (
     Designation,
     Donation,
     DonationKind,
+    MonthlyReminder,
     Payment,
     PaymentState,
+    Subscription,
+    SubscriptionState,
     User,
     Worker,
 )
+from ...months import month_index
 from .. import ledger
 from ..access import audit
 from ..coverage.allocation import fund_new_workers, fund_sponsorship
@@ -157,10 +161,36 @@ def _fulfil(donation: Donation, amount_idr: int, *, today, now) -> None:
         release_hold(donation.id)
         fund_sponsorship(campaign, donation.worker, donation.designation, months=donation.months,
                          budget=amount_idr, donation_id=donation.id, today=today, now=now)
+        _keep_sponsorship_running(donation, today=today, now=now)
     elif donation.kind == DonationKind.bulk:
         fund_new_workers(campaign, donation.designation, budget=amount_idr, workers=donation.workers_count,
                          months=donation.months, donation_id=donation.id, today=today, now=now,
                          company_id=donation.company_id)
+
+
+def _keep_sponsorship_running(donation: Donation, *, today: dt.date, now: dt.datetime) -> None:
+    """A paid month of a sponsorship by reminder: the first one starts the reminders, a later one answers them.
+
+    The reminders come each month on the day the first month was paid (the
+    last day of a shorter month); the month it started needs none.
+    """
+    condition = Subscription.donation_id == donation.id
+    if donation.subscription_id is not None:
+        condition = sa.or_(condition, Subscription.id == donation.subscription_id)
+    subscription = db.session.scalar(sa.select(Subscription).where(condition, Subscription.by_reminder.is_(True)))
+    if subscription is None:
+        return
+    if subscription.donation_id == donation.id:
+        if subscription.state == SubscriptionState.pending:
+            subscription.state = SubscriptionState.active
+            subscription.reminder_day = today.day
+            subscription.reminded_month = month_index(today)
+    else:
+        subscription.unanswered_reminders = 0
+        db.session.execute(sa.update(MonthlyReminder)
+                           .where(MonthlyReminder.subscription_id == subscription.id, MonthlyReminder.paid_at.is_(None))
+                           .values(paid_at=now).execution_options(synchronize_session=False))
+    db.session.flush()
 
 
 def record_funding(campaign: Campaign, amount_idr: int, *, funder: str,
