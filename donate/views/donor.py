@@ -252,6 +252,7 @@ def thanks(token):
     response = current_app.make_response(render_template(
         "donor/thanks.html", payment=payment, donation=payment.donation, state=state,
         receipt=receipt_for(payment), token=token, details=details, qr=qr,
+        monthly=subscriptions.subscription_for_payment(payment),
         cancelled=request.args.get("cancelled") and state != PaymentState.paid))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -312,3 +312,17 @@ def test_the_link_opens_without_login_and_can_stop_the_sponsorship(client, campa
     assert subscription.state == SubscriptionState.cancelled
     page = client.get(f"/donor/monthly/{token}").get_data(as_text=True)
     assert 'name="method"' not in page and "/donor/campaigns/gn-lingkaran/give" in page
+
+
+def test_ticks_racing_on_the_same_day_send_one_reminder(app, campaign, make):
+    """On PostgreSQL the threads race for real; the unique (sponsorship, month) row lets one of them send."""
+    from tests.services.test_concurrency import race
+
+    worker = make.worker(campaign)
+    subscription = start(campaign, worker, dt.date(2018, 3, 15))
+    day = dt.date(2018, 4, 15)
+    results = race(app, lambda i: queue_monthly_reminders(today=day, now=at(day)), count=8)
+    assert sorted(results) == [(0, 0)] * 7 + [(1, 0)], results
+    assert len(reminders_to("siti@example.com")) == 1
+    db.session.refresh(subscription)
+    assert subscription.unanswered_reminders == 1
