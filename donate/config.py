@@ -34,6 +34,10 @@ class Defaults:
     MIDTRANS_SNAP_BASE = ""
     #: Hours a virtual account stays payable (Midtrans's default is 24); the worker's hold lasts as long.
     VA_HOURS = 24
+    #: Who carries SMS/WhatsApp notices to workers (``donate.messaging``); "log" writes them to the log only.
+    MESSAGE_PROVIDER = "log"
+    #: "whatsapp" or "sms": how notices to workers are labelled and sent.
+    MESSAGE_CHANNEL = "whatsapp"
     #: The foundation's account for plain bank transfers; setting the number enables them.
     BANK_NAME = ""
     BANK_ACCOUNT_NUMBER = ""

@@ -84,6 +84,7 @@ AUDIT_ACTIONS = {
     "status_link.issue": lazy_gettext("Status link issued"), "status_link.revoke": lazy_gettext("Status link revoked"),
     "claim.record": lazy_gettext("Claim paid by BPJS recorded"),
     "funder.report": lazy_gettext("Funder report downloaded"),
+    "mandiri.status_import": lazy_gettext("BPJS report of workers paying alone imported"),
 }
 #: How money reached the campaign, by payment provider.
 PROVIDERS = {

@@ -9,6 +9,7 @@ from .extensions import db
 from .models import Payment, PaymentState
 from .months import current_month
 from .services.coverage.holds import expire_holds
+from .services.coverage.mandiri import queue_mandiri_notices
 from .services.coverage.waitlist import ARREARS_MONTHS, last_live_months
 from .services.donors.reminders import queue_monthly_reminders, queue_renewal_reminders
 from .services.mail import retry_unsent
@@ -19,7 +20,8 @@ PAYMENT_TIMEOUT = dt.timedelta(hours=24)
 
 
 def tick(*, now: dt.datetime | None = None, today: dt.date | None = None) -> dict[str, int]:
-    """Expire holds and stale payments, remind sponsors (cover ending, a month to pay), resend failed mail, count lapses.
+    """Expire holds and stale payments, remind sponsors (cover ending, a month to pay), tell workers whose cover
+    ended how to go on alone, resend failed mail, count lapses.
 
     The edge of the periodic jobs: reads the clock unless a caller (a test) gives the moment.
     """
@@ -45,6 +47,7 @@ def tick(*, now: dt.datetime | None = None, today: dt.date | None = None) -> dic
         "renewal_reminders_sent": queue_renewal_reminders(today=today, now=now),
         "monthly_reminders_sent": reminded,
         "monthly_sponsorships_ended": ended,
+        "mandiri_notices_queued": queue_mandiri_notices(today=today, now=now),
         "failed_mail_resent": retry_unsent(now=now),
         "coverage_ending_this_month": count(last.c.last_month == month),
         "in_arrears": count(last.c.last_month.between(month - ARREARS_MONTHS, month - 1)),

@@ -279,3 +279,8 @@ class FunderReportForm(FlaskForm):
     funder = SelectField(lazy_gettext("Funder"), validators=[InputRequired()], validate_choice=True)
     first_month = MonthField(lazy_gettext("From month"), validators=[DataRequired()])
     last_month = MonthField(lazy_gettext("To month"), validators=[DataRequired()])
+
+
+class MandiriStatusForm(FlaskForm):
+    file = FileField(lazy_gettext("BPJS report of own payments (CSV: nik, paid_until as YYYY-MM)"),
+                     validators=[FileRequired()])

@@ -14,6 +14,7 @@ from .coverage import (
     CoverageMonth,
     CoverageState,
     Hold,
+    MandiriNotice,
     PremiumRate,
     StatusLink,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "Journal",
     "JobState",
     "LineState",
+    "MandiriNotice",
     "LIVE_STATES",
     "OutboxMessage",
     "Payment",

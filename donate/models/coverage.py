@@ -217,3 +217,38 @@ class Claim(db.Model):
     def total_idr(self) -> int:
         """Return everything BPJS paid on this claim."""
         return self.amount_idr + self.scholarship_idr
+
+
+class MandiriNotice(db.Model):
+    """A worker told that sponsored cover ended and how to go on paying alone (*lanjut mandiri*).
+
+    One row per worker and end of cover (the primary key): the notice goes
+    out once, however often ``tick`` runs. What BPJS later reports of the
+    worker's own payments tells whether they went on paying or lapsed.
+    """
+
+    __tablename__ = "mandiri_notices"
+    __table_args__ = (sa.Index("ix_mandiri_notices_campaign_created", "campaign_id", "created_at"),)
+
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("workers.id"), primary_key=True)
+    #: The last sponsored month (``donate.months``): cover ended on its last day.
+    last_month: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"))
+    #: What one month costs the worker alone (JKK on the declared income, plus JKM), at the rate then in force.
+    monthly_idr: Mapped[int] = mapped_column(Money)
+    #: The last day on which the missed months can still be paid.
+    arrears_until: Mapped[dt.date]
+    #: "sms", "whatsapp", or "none" for a worker without a phone number (the status page still says it).
+    channel: Mapped[str] = mapped_column(sa.String(20))
+    #: The message provider that took it, and its id for the message.
+    provider: Mapped[str] = mapped_column(sa.String(20), default="")
+    provider_ref: Mapped[str | None] = mapped_column(sa.String(120))
+    created_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]
+    #: The provider's refusal, when sending failed.
+    error: Mapped[str | None] = mapped_column(sa.String(300))
+    #: The last month BPJS reports the worker paid alone (from a status import); ``None``: nothing reported.
+    paid_until_month: Mapped[int | None]
+    reported_at: Mapped[dt.datetime | None]
+
+    worker: Mapped[Worker] = relationship()

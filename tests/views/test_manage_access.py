@@ -56,6 +56,8 @@ NEEDS = {
     "manage.record_worker_claim": "manage",
     "manage.funder_reports": "manage",
     "manage.funder_report_download": "manage",
+    "manage.mandiri": "manage",
+    "manage.mandiri_status": "manage",
     # The foundation's bank account serves every campaign: any manager, and admins.
     "manage.bank_transfers": "create",
     "manage.upload_bank_statement": "create",

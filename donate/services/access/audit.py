@@ -18,7 +18,7 @@ ACTIONS = (
     "user.role", "user.assign",
     "status_link.issue", "status_link.revoke",
     "campaign.update_post", "campaign.doa_hide",
-    "claim.record", "funder.report",
+    "claim.record", "funder.report", "mandiri.status_import",
 )
 
 

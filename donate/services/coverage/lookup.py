@@ -30,6 +30,7 @@ from ...models import (
 from ...months import current_month, month_end, month_start
 from ..errors import FieldError
 from ..workers.registry import find_worker_by_nik, is_kpj, normalise_kpj
+from .mandiri import notice_for
 from .rates import base_premium
 from .waitlist import ARREARS_MONTHS, is_fundable, workers_ahead
 
@@ -79,6 +80,9 @@ class StatusAnswer:
     #: For a worker BPJS refused to register: the reason BPJS gave.
     rejection_reason: str | None = None
     premium_idr: int | None = None
+    #: For a lapsed worker told how to go on alone (``coverage.mandiri``): when and how; not in the API's answer.
+    mandiri_sent_on: dt.date | None = None
+    mandiri_channel: str | None = None
     programs: list[str] = field(default_factory=list)
     sponsors: list[Sponsor] = field(default_factory=list)
 
@@ -221,6 +225,11 @@ def worker_status(worker: Worker, *, today: dt.date) -> StatusAnswer:
         answer.lapsed_on = month_end(last)
         answer.arrears_until = month_end(last + ARREARS_MONTHS)
         answer.membership_ended = month > last + ARREARS_MONTHS
+        notice = notice_for(worker)
+        if notice is not None and notice.last_month == last:
+            answer.premium_idr = notice.monthly_idr
+            answer.mandiri_sent_on = (notice.sent_at or notice.created_at).date()
+            answer.mandiri_channel = notice.channel
     if funded_run is not None:
         answer.funded_from, answer.funded_until = month_start(funded_run[0]), month_end(funded_run[1])
     if answer.status in ("protected", "funded"):

@@ -75,4 +75,4 @@ def index():
                            can_manage={c.id: can_manage(current_user, c) for c in campaigns})
 
 
-from . import admin, campaigns, cards, claims, funders, jobs, money, news, remittance, transfers, workers  # noqa: E402,F401  (register the routes)
+from . import admin, campaigns, cards, claims, funders, jobs, mandiri, money, news, remittance, transfers, workers  # noqa: E402,F401  (register the routes)
