@@ -19,6 +19,7 @@ from ...models import (
     PaymentState,
     LIVE_SUBSCRIPTION_STATES,
     Subscription,
+    SubscriptionState,
     Worker,
 )
 from ...months import current_month
@@ -133,7 +134,14 @@ def subscriptions_of(user, *, today: dt.date) -> list[MonthlySponsorship]:
         .order_by(Subscription.id.desc())
     ).all()
     return [MonthlySponsorship(s, next_reminder_on(s, today=today), sponsorship_token(s) if s.by_reminder else None)
-            for s in found]
+            for s in found if not _never_started(s)]
+
+
+def _never_started(subscription: Subscription) -> bool:
+    """Return whether a sponsorship's first payment failed or expired, so it will not start (unless paid after all)."""
+    payments = subscription.donation.payments
+    return subscription.state == SubscriptionState.pending and bool(payments) and \
+        payments[-1].state in (PaymentState.failed, PaymentState.expired)
 
 
 def recent_supporters(campaign, limit: int = 10) -> list[tuple[str, int, str, "dt.datetime"]]:

@@ -113,7 +113,8 @@ def export_donor_data(user: User, *, now: dt.datetime) -> dict:
         ],
         "monthly_sponsorships": [
             {"worker": s.worker.display_name, "designation": s.designation.value, "amount_idr": s.amount_idr,
-             "state": s.state.value, "created_at": _when(s.created_at), "cancelled_at": _when(s.cancelled_at)}
+             "state": s.state.value, "created_at": _when(s.created_at), "cancelled_at": _when(s.cancelled_at),
+             "end_reason": s.end_reason.value if s.end_reason else None}
             for s in _subscriptions(user)
         ],
         "emails": [

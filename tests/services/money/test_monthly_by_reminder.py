@@ -326,3 +326,19 @@ def test_ticks_racing_on_the_same_day_send_one_reminder(app, campaign, make):
     assert len(reminders_to("siti@example.com")) == 1
     db.session.refresh(subscription)
     assert subscription.unanswered_reminders == 1
+
+
+def test_a_sponsorship_whose_first_payment_failed_is_not_shown_and_never_reminds(campaign, make):
+    from donate.services.donors.gifts import subscriptions_of
+    from donate.services.money.donations import fail_payment
+
+    user = create_user("siti@example.com", "kata-sandi-panjang-1", name="Siti")
+    day = dt.date(2018, 3, 15)
+    payment, _url = sponsor_worker(campaign, make.worker(campaign), "monthly", Designation.infak,
+                                   Donor(name="Siti", email=user.email, user_id=user.id), URLS, method="qris",
+                                   today=day, now=at(day))
+    assert [m.subscription.state for m in subscriptions_of(user, today=day)] == [SubscriptionState.pending]
+    fail_payment(payment, PaymentState.expired)
+    db.session.commit()
+    assert subscriptions_of(user, today=day) == []
+    assert run_tick(dt.date(2018, 4, 15))["monthly_reminders_sent"] == 0
