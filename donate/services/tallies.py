@@ -133,22 +133,26 @@ def count_new_months(allocation_id: int) -> None:
     recount_workers(sa.select(C.c.worker_id).where(C.c.allocation_id == allocation_id))
 
 
-def move_months(conditions, state: CoverageState, **values) -> int:
+def move_months(conditions, state: CoverageState, *, workers=None, **values) -> int:
     """Set the state (and ``values``) of the coverage months matching ``conditions``; keep the tallies.
 
     Returns how many months changed. Workers whose months leave the live
-    states are recounted.
+    states are recounted: ``workers``, a select of their ids that still
+    holds after the update, saves reading them first.
     """
     groups = _month_groups(conditions)
     leaving = state.value not in LIVE
-    workers = list(db.session.scalars(sa.select(C.c.worker_id).where(*conditions).distinct())) if leaving else []
+    if leaving and workers is None:
+        workers = list(db.session.scalars(sa.select(C.c.worker_id).where(*conditions).distinct()))
+    elif not leaving:
+        workers = None
     changed = db.session.execute(
         sa.update(C).where(*conditions).values(state=state, **values)
         .execution_options(synchronize_session=False)).rowcount
     _add_months(groups, -1)
     if not leaving:
         _add_months(groups, 1, state=state)
-    if workers:
+    if workers is not None and (not isinstance(workers, list) or workers):
         recount_workers(workers)
     return changed
 

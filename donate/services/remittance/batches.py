@@ -39,6 +39,7 @@ from ..access import audit
 from ..csvfiles import write_csv
 from ..errors import DomainError
 from ..locks import lock_campaign
+from ..scratch import scratch_table
 from ..workers.imports import ImportFileInvalid, read_rows
 from ..workers.registry import is_kpj, normalise_kpj, worker_nik
 
@@ -194,31 +195,76 @@ def record_transfer(batch: RemittanceBatch, reference: str, *, transferred_on: d
                                + (f" (was {before})" if before and before != reference else ""))
 
 
+@dataclass
+class _AckLine:
+    """One line of the answer file as read, before it is matched to the batch."""
+
+    line: int
+    nik_hash: str | None
+    status: str
+    kpj: str | None
+    reason: str
+
+
+def _read_ack_lines(rows) -> list[_AckLine]:
+    """Normalise every answer: the NIK's keyed hash, the status word, the KPJ without separators."""
+    box = vault()
+    lines = []
+    for line, raw in rows:
+        nik = raw.get("nik") or ""
+        if not (nik.isascii() and nik.isdigit()):  # plain digits are compact already; stdnum is slow per row
+            nik = stdnum_nik.compact(nik)
+        lines.append(_AckLine(line, box.lookup_hash(nik) if nik else None, (raw.get("status") or "").strip().lower(),
+                              normalise_kpj(raw.get("kpj")) or None, " ".join((raw.get("reason") or "").split())))
+    return lines
+
+
+def _match_ack_lines(batch: RemittanceBatch, lines: list[_AckLine]):
+    """Return, by line, the batch's worker each NIK names and the worker holding each KPJ; and the states.
+
+    The file's lines go into a temporary table joined once to the workers
+    and once to the batch's months, so the statements are the same for
+    ten rows or sixty thousand.
+    """
+    columns = [sa.Column("line", sa.Integer, primary_key=True), sa.Column("nik_hash", sa.String(64)),
+               sa.Column("kpj", sa.String(11))]
+    rows = [{"line": a.line, "nik_hash": a.nik_hash, "kpj": a.kpj if a.kpj and is_kpj(a.kpj) else None}
+            for a in lines]
+    with scratch_table("ack_lines", columns, rows) as file:
+        owner = sa.orm.aliased(Worker, name="owner")
+        named: dict[int, int] = {}
+        owners: dict[int, int] = {}
+        for line, worker_id, owner_id in db.session.execute(
+                sa.select(file.c.line, Worker.id, owner.id)
+                .outerjoin(Worker, Worker.nik_hash == file.c.nik_hash)
+                .outerjoin(owner, owner.kpj == file.c.kpj)):
+            if worker_id is not None:
+                named[line] = worker_id
+            if owner_id is not None:
+                owners[line] = owner_id
+        states: dict[int, set[CoverageState]] = defaultdict(set)
+        for worker_id, state in db.session.execute(
+                sa.select(CoverageMonth.worker_id, CoverageMonth.state)
+                .where(_in_batch(batch), CoverageMonth.worker_id.in_(
+                    sa.select(Worker.id).join(file, file.c.nik_hash == Worker.nik_hash)))
+                .group_by(CoverageMonth.worker_id, CoverageMonth.state)):
+            states[worker_id].add(state)
+    return named, owners, states
+
+
 def _check_ack_rows(batch: RemittanceBatch, rows, report: AckReport) -> list[AckRow]:
     """Match every answer to a worker of the batch; collect the rows that cannot be applied."""
-    box = vault()
-    in_batch = {nik_hash: (worker_id, kpj) for worker_id, nik_hash, kpj in db.session.execute(
-        sa.select(Worker.id, Worker.nik_hash, Worker.kpj)
-        .where(Worker.id.in_(sa.select(CoverageMonth.worker_id).where(CoverageMonth.batch_id == batch.id))))}
-    states: dict[int, set[CoverageState]] = defaultdict(set)
-    for worker_id, state in db.session.execute(
-            sa.select(CoverageMonth.worker_id, CoverageMonth.state).where(CoverageMonth.batch_id == batch.id)
-            .distinct()):
-        states[worker_id].add(state)
+    lines = _read_ack_lines(rows)
+    named, owners, states = _match_ack_lines(batch, lines)
     seen_nik: dict[int, int] = {}
     seen_kpj: dict[str, int] = {}
-    owners = _kpj_owners({normalise_kpj(raw.get("kpj")) for _, raw in rows} - {""})
     checked = []
-    for line, raw in rows:
-        nik = stdnum_nik.compact(raw.get("nik") or "")
-        status = (raw.get("status") or "").strip().lower()
-        kpj = normalise_kpj(raw.get("kpj")) or None
-        reason = " ".join((raw.get("reason") or "").split())
-        found = in_batch.get(box.lookup_hash(nik)) if nik else None
-        if found is None:
+    for answer in lines:
+        line, status, kpj = answer.line, answer.status, answer.kpj
+        worker_id = named.get(line)
+        if worker_id is None or worker_id not in states:
             report.errors.append((line, "nik: not in this batch"))
             continue
-        worker_id, current_kpj = found
         if worker_id in seen_nik:
             report.errors.append((line, f"nik: duplicate of line {seen_nik[worker_id]}"))
             continue
@@ -235,7 +281,7 @@ def _check_ack_rows(batch: RemittanceBatch, rows, report: AckReport) -> list[Ack
                 report.errors.append((line, f"kpj: also given on line {seen_kpj[kpj]}"))
                 continue
             seen_kpj[kpj] = line
-            owner = owners.get(kpj)
+            owner = owners.get(line)
             if owner is not None and owner != worker_id:
                 report.errors.append((line, "kpj: already belongs to another worker"))
                 continue
@@ -249,32 +295,29 @@ def _check_ack_rows(batch: RemittanceBatch, rows, report: AckReport) -> list[Ack
                     (line, f"status: already recorded as {', '.join(sorted(s.value for s in answered))}"))
             continue
         checked.append(AckRow(line, worker_id, accepted, kpj if accepted else None,
-                              reason or "rejected by BPJS (no reason given)"))
+                              answer.reason or "rejected by BPJS (no reason given)"))
     return checked
 
 
 def _in_batch(batch: RemittanceBatch):
-    """SQL: the month is in ``batch``, written so that a chunk of workers is found by their (worker, month) index.
+    """SQL: the month is in ``batch``, written so that the file's workers are found by their (worker, month) index.
 
-    On the batch's own index each chunk would read every month of the batch
-    (half a million at GN Lingkaran's size); ``+ 0`` keeps SQLite's planner off it.
+    On the batch's own index each statement would read every month of the
+    batch (half a million at GN Lingkaran's size); ``+ 0`` keeps SQLite's
+    planner off it.
     """
     return CoverageMonth.batch_id + 0 == batch.id
 
 
-def _kpj_owners(kpjs: set[str]) -> dict[str, int]:
-    """Return which worker already holds each of ``kpjs``, a chunk of the file per query."""
-    wanted = sorted(kpjs)
-    owners: dict[str, int] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        owners.update((kpj, worker_id) for worker_id, kpj in db.session.execute(
-            sa.select(Worker.id, Worker.kpj).where(Worker.kpj.in_(wanted[start:start + _CHUNK]))))
-    return owners
-
-
 def acknowledge_batch(batch: RemittanceBatch, data: bytes | str, *, user: User | None,
                       skip_invalid: bool = False) -> AckReport:
-    """Apply BPJS's answers for a batch; with a bad row, apply nothing unless ``skip_invalid``."""
+    """Apply BPJS's answers for a batch; with a bad row, apply nothing unless ``skip_invalid``.
+
+    Set-based whatever the file's size: the checked answers go into a
+    temporary table, and each change (months accepted, months rejected,
+    KPJs, flags, the tallies, the money back to the pool) is one statement
+    joined to it.
+    """
     if batch.state not in (BatchState.sent, BatchState.reconciled):
         raise BatchStateInvalid(lazy_gettext("record the transfer to BPJS before its acknowledgement"))
     rows = read_rows(data, ACK_COLUMNS)
@@ -283,33 +326,37 @@ def acknowledge_batch(batch: RemittanceBatch, data: bytes | str, *, user: User |
     if report.errors and not skip_invalid:
         return report
     lock_campaign(batch.campaign_id)
-    accepted = [row for row in checked if row.accepted]
-    rejected = [row for row in checked if not row.accepted]
-    for start in range(0, len(accepted), _CHUNK):
-        chunk = accepted[start:start + _CHUNK]
-        report.months_accepted += tallies.move_months(
-            (_in_batch(batch), CoverageMonth.state == CoverageState.remitted,
-             CoverageMonth.worker_id.in_([row.worker_id for row in chunk])), CoverageState.accepted)
-    if accepted:
-        db.session.execute(sa.update(Worker), [{"id": row.worker_id, "kpj": row.kpj} for row in accepted])
-    returned: dict[Designation, int] = defaultdict(int)
-    for start in range(0, len(rejected), _CHUNK):
-        ids = [row.worker_id for row in rejected[start:start + _CHUNK]]
-        conditions = (_in_batch(batch), CoverageMonth.state == CoverageState.remitted,
-                      CoverageMonth.worker_id.in_(ids))
-        for designation, total in db.session.execute(
-                sa.select(CoverageMonth.designation, sa.func.sum(CoverageMonth.premium_idr))
-                .where(*conditions).group_by(CoverageMonth.designation)):
-            returned[designation] += int(total)
-        report.months_rejected += tallies.move_months(conditions, CoverageState.rejected)
-    if rejected:
-        db.session.execute(sa.update(Worker),
-                           [{"id": row.worker_id, "flag_reason": row.reason[:300]} for row in rejected])
+    columns = [sa.Column("worker_id", sa.Integer, primary_key=True), sa.Column("accepted", sa.Boolean),
+               sa.Column("kpj", sa.String(11)), sa.Column("reason", sa.String(300))]
+    answers = [{"worker_id": row.worker_id, "accepted": row.accepted, "kpj": row.kpj, "reason": row.reason[:300]}
+               for row in checked]
+    rejected_count = sum(1 for row in checked if not row.accepted)
+    with scratch_table("ack_answers", columns, answers) as file:
+        def answered(accepted: bool):
+            return sa.select(file.c.worker_id).where(file.c.accepted.is_(accepted))
+
+        def months_of(accepted: bool):
+            return (_in_batch(batch), CoverageMonth.state == CoverageState.remitted,
+                    CoverageMonth.worker_id.in_(answered(accepted)))
+
+        returned = {designation: int(total) for designation, total in db.session.execute(
+            sa.select(CoverageMonth.designation, sa.func.sum(CoverageMonth.premium_idr))
+            .where(*months_of(False)).group_by(CoverageMonth.designation))}
+        report.months_accepted = tallies.move_months(months_of(True), CoverageState.accepted)
+        report.months_rejected = tallies.move_months(months_of(False), CoverageState.rejected,
+                                                     workers=answered(False))
+        for column in ("kpj", "reason"):
+            accepted = column == "kpj"
+            db.session.execute(
+                sa.update(Worker).where(Worker.id.in_(answered(accepted)))
+                .values({"kpj" if accepted else "flag_reason": sa.select(file.c[column])
+                         .where(file.c.worker_id == Worker.id).scalar_subquery()})
+                .execution_options(synchronize_session=False))
     ledger.post_entry(
         batch.campaign_id, "remittance_rejected",
         [line for designation, total in returned.items()
          for line in ((Account.remitted, designation, -total), (Account.pool, designation, total))],
-        memo=f"BPJS rejected {len(rejected)} workers of batch {batch.id}")
+        memo=f"BPJS rejected {rejected_count} workers of batch {batch.id}")
     report.returned_idr = sum(returned.values())
     report.applied = True
     # The bulk updates bypassed the identity map: reload whatever was loaded.
@@ -317,8 +364,8 @@ def acknowledge_batch(batch: RemittanceBatch, data: bytes | str, *, user: User |
     db.session.add(Acknowledgement(batch_id=batch.id, rows=report.rows, months_accepted=report.months_accepted,
                                    months_rejected=report.months_rejected, returned_idr=report.returned_idr,
                                    uploaded_by_id=user.id if user else None))
-    still_waiting = db.session.scalar(sa.select(sa.func.count()).select_from(CoverageMonth).where(
-        CoverageMonth.batch_id == batch.id, CoverageMonth.state == CoverageState.remitted))
+    still_waiting = db.session.scalar(sa.select(sa.exists().where(
+        CoverageMonth.batch_id == batch.id, CoverageMonth.state == CoverageState.remitted)))
     if not still_waiting:
         batch.state = BatchState.reconciled
     db.session.flush()

@@ -205,3 +205,20 @@ def _answer_queries(app, make, count_queries, workers: int) -> int:
 def test_an_acknowledgement_costs_the_same_queries_for_more_rows(app, make, count_queries):
     assert _answer_queries(app, make, count_queries, 3) == _answer_queries(app, make, count_queries, 30)
     assert ledger.check_ledger() == []
+
+
+def test_a_kpj_given_twice_in_one_file_and_a_blank_nik_are_errors_with_their_lines(funded):
+    campaign, workers = funded
+    batch = create_batch(campaign, *period(), user=None)
+    record_transfer(batch, "TRF-1", transferred_on=dt.date.today(), user=None)
+    rows = [(worker_nik(workers[0]), "12345678901", "accepted", ""),
+            ("", "12345678902", "accepted", ""),
+            (worker_nik(workers[1]), "1234-5678-901", "accepted", ""),
+            (worker_nik(workers[2]), "", "rejected", "  nama   beda ")]
+    report = acknowledge_batch(batch, ack(rows), user=None, skip_invalid=True)
+    assert report.errors == [(3, "nik: not in this batch"), (4, "kpj: also given on line 2")]
+    assert (report.months_accepted, report.months_rejected, report.returned_idr) == (6, 6, TERM_COST)
+    db.session.refresh(workers[2])
+    assert workers[2].flag_reason == "nama beda" and workers[1].kpj is None
+    assert batch.state == BatchState.sent
+    assert ledger.check_ledger() == []
