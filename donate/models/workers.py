@@ -33,8 +33,6 @@ class Worker(db.Model):
         # Covers the count of waiting workers (``campaigns.progress.waiting_condition``) without the table.
         sa.Index("ix_workers_waiting", "campaign_id", "verification", "last_live_month", "consent_at",
                  "flag_reason"),
-        # The waitlist's never-funded half in queue order (``coverage.waitlist._in_queue_parts``).
-        sa.Index("ix_workers_queue", "campaign_id", "verification", "last_live_month", "priority", "registered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +85,12 @@ class Worker(db.Model):
 
     def __repr__(self) -> str:
         return f"<Worker {self.public_id}>"
+
+
+# The waitlist's never-funded half in queue order, read along the index and cut at the first N
+# (``coverage.waitlist.queue_head``): priority descending as ``QUEUE_ORDER`` has it, the id last.
+sa.Index("ix_workers_queue", Worker.campaign_id, Worker.verification, Worker.last_live_month, Worker.priority.desc(),
+         Worker.registered_at, Worker.id)
 
 
 class RejectedRowsFile(db.Model):

@@ -47,6 +47,7 @@ from .waitlist import (
     last_live_months,
     next_fundable_month,
     not_held,
+    queue_head,
     still_member,
 )
 
@@ -205,6 +206,19 @@ def _candidates(spec: Pass, *, regional: bool = True) -> sa.Select:
             .join(last, last.c.worker_id == W.c.id)
             .where(*_eligible(spec),
                    last.c.last_month.between(spec.month - ARREARS_MONTHS, spec.month + RENEWAL_HORIZON))
+        )
+    if spec.max_workers is not None and not regional:
+        # A gift for N workers needs only the queue's first N: read them along the index, not the whole queue.
+        head = queue_head(sa.select(W.c.id.label("worker_id"), W.c.monthly_income_idr.label("income"),
+                                    W.c.regency_code).where(*_eligible(spec)), spec.month, spec.max_workers)
+        return sa.select(
+            head.c.worker_id,
+            sa.literal_column(str(int(spec.month))).label("start_month"),
+            head.c.income,
+            head.c.regency_code,
+            sa.func.row_number().over(order_by=(head.c.priority.desc(), head.c.registered_at, head.c.queue_id))
+            .label("queue_pos"),
+            sa.literal_column("1").label("region_rank"),
         )
     order = QUEUE_ORDER
     region_rank = (sa.func.row_number().over(partition_by=W.c.regency_code, order_by=order) if regional

@@ -113,6 +113,23 @@ def _in_queue_parts(query: sa.Select, month: int, limit: int) -> list:
     return rows[:limit]
 
 
+def queue_head(query: sa.Select, month: int, limit: int) -> sa.Subquery:
+    """Return the first ``limit`` rows of ``query`` (workers' columns, eligible ones) waiting in ``month``, in SQL.
+
+    The SQL twin of :func:`_in_queue_parts`: each half of the waitlist is read
+    in queue order along ``ix_workers_queue`` and cut at ``limit``, so the
+    head of a queue of 100,000 costs what the head of a queue of 100 does.
+    The subquery keeps ``priority``, ``registered_at`` and ``id`` for ordering.
+    """
+    query = query.add_columns(Worker.priority, Worker.registered_at, Worker.id.label("queue_id"))
+    # The lapsed are few and found by their last month; ordered by an expression, so that no planner walks
+    # the whole queue along an index for the order's sake.
+    lapsed_order = (-Worker.priority, Worker.registered_at, Worker.id)
+    halves = [sa.select(query.where(part).order_by(*order).limit(limit).subquery())
+              for part, order in ((never_member(), QUEUE_ORDER), (lapsed_member(month), lapsed_order))]
+    return sa.union_all(*halves).subquery("queue_head")
+
+
 def not_held(now: dt.datetime):
     """Return the SQL condition that no donor holds the worker for a checkout at ``now``."""
     return Worker.id.not_in(sa.select(Hold.worker_id).where(Hold.expires_at > now))

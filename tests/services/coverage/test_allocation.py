@@ -395,6 +395,29 @@ def test_fund_new_workers_is_limited_by_the_number_of_workers(campaign, make):
     assert pool(campaign) == 88 * PREMIUM
 
 
+def test_fund_new_workers_takes_the_head_of_the_queue_the_pool_would_take(campaign, make):
+    later, urgent, covered, lapsed, held, next_in_line, last = (
+        make.worker(campaign), make.worker(campaign, priority=5), make.worker(campaign, priority=9),
+        make.worker(campaign, priority=1), make.worker(campaign, priority=3), make.worker(campaign),
+        make.worker(campaign))
+    fund_months(make, campaign, covered, M, 2)
+    fund_months(make, campaign, lapsed, M - 4 - TERM + 1, TERM)  # ended four months ago: waiting again
+    donation = create_donation(campaign, kind=DonationKind.worker, designation=Designation.infak,
+                               amount_idr=TERM * PREMIUM, worker=held, months=TERM)
+    db.session.add(Hold(worker_id=held.id, donation_id=donation.id, first_month=M, months=TERM,
+                        expires_at=NOW + dt.timedelta(minutes=5)))
+    db.session.flush()
+    make.paid_gift(campaign, 100 * PREMIUM)
+    run = fund_new_workers(campaign, Designation.infak, budget=100 * PREMIUM, workers=3, months=2,
+                           today=TODAY, now=NOW)
+    assert run.workers == 3
+    assert funded([later, urgent, lapsed, held, next_in_line, last]) == [True, True, True, False, False, False]
+    assert months_of(lapsed)[-2:] == [M, M + 1]
+    run = fund_new_workers(campaign, Designation.infak, budget=100 * PREMIUM, workers=1, months=2,
+                           today=TODAY, now=NOW)
+    assert funded([next_in_line, last]) == [True, False]
+
+
 def test_fund_new_workers_is_limited_by_the_budget(campaign, make):
     workers = make.workers(campaign, 5)
     make.paid_gift(campaign, 100 * PREMIUM)
