@@ -24,7 +24,7 @@ from donate.models.base import utcnow
 from donate.services.access.accounts import create_user
 from donate.services.campaigns.progress import campaign_progress
 from donate.services.ledger import check_ledger
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, TODAY
 
 
 def _database_text(app) -> str:
@@ -204,3 +204,39 @@ def test_an_unconfirmed_address_does_not_open_other_gifts_under_it(app, client, 
     login(client, user)
     data = json.loads(client.post("/privacy/export").get_data(as_text=True))
     assert data["donations"] == [] and data["account"]["gifts_waiting_for_email_confirmation"] == 1
+
+
+def test_the_donor_count_stays_exact_when_an_erased_address_gives_again(client, make):
+    campaign = make.campaign("sumut")
+    user = create_user("dewi@example.org", "a long password 1", name="Dewi")
+    user.email_confirmed_at = utcnow()
+    make.paid_gift(campaign, 40_000, donor_id=user.id, donor_email="dewi@example.org")
+    make.paid_gift(campaign, 20_000, donor_email="dewi@example.org")  # the same address, logged out
+    make.paid_gift(campaign, 30_000, donor_email="lain@example.org")
+    db.session.commit()
+    assert campaign_progress(campaign, today=TODAY)["donors"] == 2
+    login(client, user)
+    assert client.post("/privacy/erase", data={"password": "a long password 1", "confirm": "y"}).status_code == 302
+    db.session.expire_all()
+    assert campaign_progress(campaign, today=TODAY)["donors"] == 2
+    assert check_ledger() == []
+    # The address is free again: a gift under it is a donor the erased pseudonym no longer stands for.
+    make.paid_gift(campaign, 10_000, donor_email="dewi@example.org")
+    db.session.commit()
+    assert campaign_progress(campaign, today=TODAY)["donors"] == 3
+    assert check_ledger() == []
+
+
+def test_erasing_an_unproven_account_leaves_the_address_counted_for_its_other_gifts(client, make):
+    campaign = make.campaign("sumbar")
+    make.paid_gift(campaign, 75_000, donor_email="rina@example.org")
+    user = create_user("rina@example.org", "a long password 1")  # the address is not confirmed
+    make.paid_gift(campaign, 10_000, donor_id=user.id, donor_email="rina@example.org")
+    db.session.commit()
+    assert campaign_progress(campaign, today=TODAY)["donors"] == 1
+    login(client, user)
+    assert client.post("/privacy/erase", data={"password": "a long password 1", "confirm": "y"}).status_code == 302
+    db.session.expire_all()
+    # The gift given logged out still comes from that address; the account's own is now the pseudonym's.
+    assert campaign_progress(campaign, today=TODAY)["donors"] == 2
+    assert check_ledger() == []

@@ -160,10 +160,18 @@ def move_months(conditions, state: CoverageState, *, workers=None, **values) -> 
 # --------------------------------------------------------------------------- money
 
 
+def donor_source(donation: Donation) -> str:
+    """Return what tells one donor from another: the email, else the funder, else the gift itself."""
+    return donation.donor_email or donation.funder or f"donation:{donation.id}"
+
+
 def donor_key(donation: Donation) -> str:
-    """Return the hashed key that tells one donor from another (email, else funder, else the gift)."""
-    key = donation.donor_email or donation.funder or f"donation:{donation.id}"
-    return hashlib.sha256(key.encode()).hexdigest()
+    """Return the hashed key that tells one donor from another (see :func:`donor_source`)."""
+    return _hashed(donor_source(donation))
+
+
+def _hashed(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()
 
 
 def count_postings(journal: Journal, lines: list[tuple[Account, object, int]]) -> None:
@@ -190,17 +198,33 @@ def _count_donor(campaign_id: int, key: str) -> None:
         _add(DonorCount, [{"campaign_id": campaign_id, "donors": 1}], "donors")
 
 
-def rename_donor(campaign_ids: Iterable[int], old: Donation, new_key_source: str) -> None:
-    """Re-key a donor whose email is replaced (an erased account), so the count stays what it was."""
-    old_key = donor_key(old)
-    new_key = hashlib.sha256(new_key_source.encode()).hexdigest()
-    for campaign_id in set(campaign_ids):
-        lock_campaign(campaign_id)
-        removed = db.session.execute(sa.delete(CampaignDonor).where(
-            CampaignDonor.campaign_id == campaign_id, CampaignDonor.donor_key == old_key)).rowcount
-        if removed:
+def recount_donors(campaign_id: int, sources: Iterable[str]) -> None:
+    """Bring the campaign's donors of ``sources`` (see :func:`donor_source`) in line with its gifts.
+
+    For gifts whose donor changed (an erased account's address replaced by a
+    pseudonym): each source may have lost its last gift that brought money
+    or gained its first, so each is looked up again and the count follows.
+    The caller holds the campaign lock and has flushed the change.
+    """
+    sources = set(sources)
+    if not sources:
+        return
+    P, J = Posting.__table__, Journal.__table__
+    ids = [int(s.removeprefix("donation:")) for s in sources if s.startswith("donation:") and s[9:].isdigit()]
+    gifts = db.session.scalars(sa.select(Donation).where(
+        Donation.campaign_id == campaign_id,
+        sa.or_(Donation.donor_email.in_(sources), Donation.funder.in_(sources), Donation.id.in_(ids)),
+        Donation.id.in_(sa.select(Payment.donation_id).join(J, J.c.payment_id == Payment.id)
+                        .join(P, P.c.journal_id == J.c.id).where(P.c.account == Account.received.value))))
+    given = {donor_source(gift) for gift in gifts}
+    table = CampaignDonor.__table__
+    for source in sorted(sources):
+        key = _hashed(source)
+        if source in given:
+            _count_donor(campaign_id, key)
+        elif db.session.execute(sa.delete(table).where(table.c.campaign_id == campaign_id,
+                                                       table.c.donor_key == key)).rowcount:
             _add(DonorCount, [{"campaign_id": campaign_id, "donors": -1}], "donors")
-            _count_donor(campaign_id, new_key)
 
 
 # --------------------------------------------------------------------------- the session hook
@@ -259,7 +283,7 @@ def _live_per_worker():
             .where(C.c.state.in_(LIVE)).group_by(C.c.worker_id).subquery("live"))
 
 
-def _recomputed() -> dict[str, dict[tuple, tuple]]:
+def _recomputed(donor_keys: dict[int, set[str]]) -> dict[str, dict[tuple, tuple]]:
     """Return every figure recomputed from workers, coverage months and the ledger, keyed like the tallies."""
     live = _live_per_worker()
     count = sa.func.coalesce(live.c.live, 0)
@@ -280,7 +304,7 @@ def _recomputed() -> dict[str, dict[tuple, tuple]]:
             .join(Donation, Donation.id == Payment.donation_id)
             .where(P.c.account.in_([a.value for a in FUNDER_ACCOUNTS]))
             .group_by(P.c.campaign_id, funder, P.c.account, P.c.designation))}
-    figures["donor_counts"] = {(c,): (len(keys),) for c, keys in _donor_keys().items()}
+    figures["donor_counts"] = {(c,): (len(keys),) for c, keys in donor_keys.items()}
     return figures
 
 
@@ -318,7 +342,8 @@ def _kept() -> dict[str, dict[tuple, tuple]]:
 def check_figures() -> list[str]:
     """Return each maintained figure that differs from its recomputation, as a sentence."""
     problems = []
-    fresh, kept = _recomputed(), _kept()
+    fresh_keys = _donor_keys()
+    fresh, kept = _recomputed(fresh_keys), _kept()
     for name in fresh:
         want = {k: v for k, v in fresh[name].items() if any(v)}
         for key in sorted(set(want) | set(kept[name]), key=str):
@@ -340,6 +365,15 @@ def check_figures() -> list[str]:
     for (campaign_id,), (count,) in kept["donor_counts"].items():
         if donors.get(campaign_id, 0) != count:
             problems.append(f"donor_counts ({campaign_id}): {count} but {donors.get(campaign_id, 0)} donor keys")
+    kept_keys: dict[int, set[str]] = defaultdict(set)
+    for campaign_id, key in db.session.execute(sa.select(CampaignDonor.campaign_id, CampaignDonor.donor_key)):
+        kept_keys[campaign_id].add(key)
+    for campaign_id in sorted(set(kept_keys) | set(fresh_keys)):
+        stale = len(kept_keys.get(campaign_id, set()) - fresh_keys.get(campaign_id, set()))
+        missing = len(fresh_keys.get(campaign_id, set()) - kept_keys.get(campaign_id, set()))
+        if stale or missing:
+            problems.append(f"campaign_donors ({campaign_id}): {stale} kept keys no gift has, "
+                            f"{missing} donors' keys missing")
     return problems
 
 
@@ -367,7 +401,8 @@ def rebuild_figures() -> None:
         ["campaign_id", "account", "designation", "balance_idr"],
         sa.select(P.c.campaign_id, P.c.account, P.c.designation, sa.func.sum(P.c.amount_idr))
         .group_by(P.c.campaign_id, P.c.account, P.c.designation)))
-    fresh = _recomputed()
+    fresh_keys = _donor_keys()
+    fresh = _recomputed(fresh_keys)
     columns = {"worker_tallies": (WorkerTally, ("campaign_id", "regency_code", "live_months"), ("workers",)),
                "coverage_tallies": (CoverageTally, ("campaign_id", "month", "state", "designation"),
                                     ("months", "premium_idr")),
@@ -376,7 +411,7 @@ def rebuild_figures() -> None:
                "donor_counts": (DonorCount, ("campaign_id",), ("donors",))}
     for name, (model, key, values) in columns.items():
         _add(model, [dict(zip(key + values, k + v)) for k, v in fresh[name].items()], *values)
-    donors = [{"campaign_id": c, "donor_key": k} for c, keys in _donor_keys().items() for k in keys]
+    donors = [{"campaign_id": c, "donor_key": k} for c, keys in fresh_keys.items() for k in keys]
     for start in range(0, len(donors), 5000):
         db.session.execute(sa.insert(CampaignDonor.__table__), donors[start:start + 5000])
     db.session.expire_all()

@@ -7,6 +7,7 @@ person any more.
 
 import datetime as dt
 import secrets
+from collections import defaultdict
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext
@@ -24,7 +25,9 @@ from ...models import (
     Subscription,
     User,
 )
+from .. import tallies
 from ..errors import DomainError
+from ..locks import lock_campaign
 from ..money.subscriptions import cancel_subscription
 
 #: Domain of the addresses given to erased accounts; ``.invalid`` never delivers mail.
@@ -143,13 +146,20 @@ def erase_donor(user: User, *, now: dt.datetime) -> int:
             message.body = ""
     db.session.execute(sa.update(RenewalReminder).where(RenewalReminder.donor_email == user.email)
                        .values(donor_email=pseudonym).execution_options(synchronize_session=False))
+    # Who gave each gift changes: the campaigns' donor counts follow (the old address may have no gift left).
+    sources: dict[int, set[str]] = defaultdict(set)
     for donation in donations:
+        sources[donation.campaign_id].add(tallies.donor_source(donation))
         donation.donor_name = ""
         # A stable pseudonym, not NULL, so the campaign's count of distinct donors does not change.
         donation.donor_email = pseudonym
         donation.npwp = None
         donation.message = ""
         donation.is_anonymous = True
+    db.session.flush()
+    for campaign_id in sorted(sources):
+        lock_campaign(campaign_id)
+        tallies.recount_donors(campaign_id, sources[campaign_id] | {pseudonym})
     user.email = pseudonym
     user.name = ""
     # Nobody knows this password: the account can never be logged into again.
