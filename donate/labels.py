@@ -86,6 +86,26 @@ AUDIT_ACTIONS = {
     "funder.report": lazy_gettext("Funder report downloaded"),
     "mandiri.status_import": lazy_gettext("BPJS report of workers paying alone imported"),
 }
+#: Where institutional or offline money came from, by the code the funding form sends.
+FUNDING_SOURCES = {
+    "transfer": lazy_gettext("Bank transfer"),
+    "apbd": lazy_gettext("APBD (provincial or regency budget)"),
+    "dbh-sawit": lazy_gettext("DBH Sawit (palm-oil revenue sharing)"),
+    "csr": lazy_gettext("Company CSR"),
+    "other": lazy_gettext("Other offline money"),
+}
+#: Bank statement layouts a manager can upload, by code.
+STATEMENT_LAYOUTS = {
+    "bca": "BCA (KlikBCA / myBCA)", "mandiri": "Mandiri (Livin' / MCM)", "bsi": "BSI (BSI Net / Mobile)",
+    "generic": lazy_gettext("Other: date, description, amount"),
+}
+#: What is wrong with a payment notice held for a manager, by problem code.
+FLAG_PROBLEMS = {
+    "reference": lazy_gettext("not the provider object this payment was opened with"),
+    "currency": lazy_gettext("not paid in rupiah"),
+    "amount": lazy_gettext("another amount than asked"),
+    "unknown": lazy_gettext("no checkout this site opened"),
+}
 #: How money reached the campaign, by payment provider.
 PROVIDERS = {
     "manual": lazy_gettext("transfer recorded by staff"), "sandbox": lazy_gettext("sandbox (test payment)"),

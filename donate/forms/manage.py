@@ -28,6 +28,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .. import labels
 from ..models import CampaignStatus, Designation, Role, Verification
 from ..months import month_code, month_index
 from ..services.campaigns.settings import MAX_TARGET_WORKERS
@@ -122,17 +123,8 @@ class WorkerUpdateForm(FlaskForm):
     clear_flag = BooleanField(lazy_gettext("Clear the flag (the problem is solved)"))
 
 
-FUNDING_SOURCES = (
-    ("transfer", lazy_gettext("Bank transfer")),
-    ("apbd", lazy_gettext("APBD (provincial or regency budget)")),
-    ("dbh-sawit", lazy_gettext("DBH Sawit (palm-oil revenue sharing)")),
-    ("csr", lazy_gettext("Company CSR")),
-    ("other", lazy_gettext("Other offline money")),
-)
-
-
 class FundingForm(FlaskForm):
-    source = SelectField(lazy_gettext("Source"), choices=FUNDING_SOURCES)
+    source = SelectField(lazy_gettext("Source"), choices=list(labels.FUNDING_SOURCES.items()))
     funder = StringField(lazy_gettext("Funder"), validators=[DataRequired(), Length(max=200)],
                          description=lazy_gettext('As it should appear publicly, e.g. "APBD Provinsi Riau".'))
     amount_idr = IntegerField(lazy_gettext("Amount (Rp)"),
@@ -242,10 +234,8 @@ class UpdateForm(FlaskForm):
 
 
 class StatementForm(FlaskForm):
-    bank = SelectField(lazy_gettext("Statement layout"), choices=[
-        ("bca", "BCA (KlikBCA / myBCA)"), ("mandiri", "Mandiri (Livin' / MCM)"), ("bsi", "BSI (BSI Net / Mobile)"),
-        ("generic", lazy_gettext("Other: date, description, amount")),
-    ], validators=[DataRequired()])
+    bank = SelectField(lazy_gettext("Statement layout"), choices=list(labels.STATEMENT_LAYOUTS.items()),
+                       validators=[DataRequired()])
     file = FileField(lazy_gettext("Bank statement (CSV)"), validators=[FileRequired()])
 
 

@@ -83,8 +83,11 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(sa.String(40), index=True)
     #: What it was done to, e.g. "worker 3Fh2…", "batch 7"; never a NIK.
     subject: Mapped[str] = mapped_column(sa.String(120), default="")
-    #: Human-readable details (counts, amounts, reasons); never a NIK.
+    #: English details of events recorded before ``params`` existed; empty since.
     detail: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: What the action did as plain values (counts, whole rupiah, enum values, ISO dates); never a NIK.
+    #: ``services.access.audit_details`` says it in the reader's language. ``None`` on older events.
+    params: Mapped[dict | None] = mapped_column(sa.JSON)
 
     user: Mapped[User | None] = relationship()
     campaign: Mapped[Campaign | None] = relationship()

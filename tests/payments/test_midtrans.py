@@ -325,8 +325,8 @@ def test_virtual_account_refund_is_a_manual_transfer_back_with_a_reason(client, 
     assert not [c for c in api.calls if c.request.url.endswith("/refund")]
     db.session.expire_all()
     assert payment.refunded_idr == 16_800
-    detail = db.session.scalar(sa.select(AuditEvent.detail).where(AuditEvent.action == "payment.refund"))
-    assert "ditransfer balik" in detail
+    params = db.session.scalar(sa.select(AuditEvent.params).where(AuditEvent.action == "payment.refund"))
+    assert params["reason"] == "ditransfer balik ke BCA 123"
     refund = db.session.scalar(sa.select(Refund))
     assert refund.provider_ref == f"manual-refund-{refund.id}" and refund.reason == "ditransfer balik ke BCA 123"
 

@@ -131,10 +131,10 @@ def test_dashboard_exports_and_audit_scope(app, client, make):
 
     log = client.get("/manage/audit").get_data(as_text=True)
     assert "<td>Tabel dasbor diunduh</td>" in log
-    assert "<td>Peran diubah</td>" not in log and "assigned to other" not in log
+    assert "<td>Peran diubah</td>" not in log and "ditugaskan ke other" not in log
     login(client, admin)
     log = client.get("/manage/audit?action=user.role").get_data(as_text=True)
-    assert "donor -&gt; verifier" in log and "<td>Pendanaan dicatat</td>" not in log
+    assert "x@example.org: donatur → verifikator" in log and "<td>Pendanaan dicatat</td>" not in log
 
 
 def test_admin_changes_roles_and_assignments(app, client, make):

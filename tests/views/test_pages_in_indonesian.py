@@ -22,6 +22,9 @@ ENGLISH = (
     "can be refunded now", "no funded months of this period are waiting to be sent to BPJS",
     "payment_received", "for donation", "1 months", "payment.refund", "allocation.run", "funding.record",
     "refund of payment",
+    # Audit details once stored as English text ("1 workers, 6 months", "imported N (verified)…").
+    "workers, ", "6 months", "imported ", "(verified)", "pending verification", "ref TRF-1", "refunded (refund",
+    "assigned to",
 )
 #: Codes that must show in words.
 CODES = re.compile(r"\bmanual\b|\bsandbox payment\b")

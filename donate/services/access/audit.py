@@ -1,8 +1,10 @@
 """Record staff actions in the audit log and read it back, filtered."""
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
+from stdnum.id import nik as stdnum_nik
 
 from ...extensions import db
 from ...models import AuditEvent, Campaign, User
@@ -22,14 +24,33 @@ ACTIONS = (
 )
 
 
+#: Sixteen digits in a row: what a NIK typed into free text (a reason, a note, a bank description) looks like.
+_DIGITS16 = re.compile(r"(?<!\d)\d{16}(?!\d)")
+
+
+def _without_nik(value):
+    """Return a parameter with any valid NIK in its text masked (staff may type one into a reason)."""
+    if isinstance(value, str):
+        return _DIGITS16.sub(lambda m: m[0][:4] + "•" * 12 if stdnum_nik.is_valid(m[0]) else m[0], value)
+    if isinstance(value, list):
+        return [_without_nik(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_nik(item) for key, item in value.items()}
+    return value
+
+
 def record_action(action: str, *, user: User | None, campaign: Campaign | None = None,
-                  subject: str = "", detail: str = "") -> AuditEvent:
-    """Append one event to the audit log."""
+                  subject: str = "", params: dict) -> AuditEvent:
+    """Append one event to the audit log with its parameters, shown in each reader's language (``audit_details``).
+
+    ``params`` holds plain JSON values (counts, whole rupiah, enum values,
+    ISO dates, references); never prose, and never a NIK.
+    """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     event = AuditEvent(action=action, user_id=user.id if user is not None else None,
                        campaign_id=campaign.id if campaign is not None else None,
-                       subject=subject[:120], detail=detail[:500])
+                       subject=subject[:120], params=_without_nik(params))
     db.session.add(event)
     db.session.flush()
     return event

@@ -63,7 +63,7 @@ def assign_staff(campaign: Campaign, user: User, *, actor: User | None) -> bool:
     db.session.execute(sa.insert(campaign_staff).values(campaign_id=campaign.id, user_id=user.id))
     if actor is not None:
         audit.record_action("user.assign", user=actor, campaign=campaign, subject=user.email,
-                            detail=f"assigned to {campaign.slug}")
+                            params={"email": user.email, "campaign": campaign.slug, "assigned": True})
     return True
 
 
@@ -73,7 +73,7 @@ def unassign_staff(campaign: Campaign, user: User, *, actor: User | None) -> boo
         campaign_staff.c.campaign_id == campaign.id, campaign_staff.c.user_id == user.id)).rowcount
     if removed:
         audit.record_action("user.assign", user=actor, campaign=campaign, subject=user.email,
-                            detail=f"removed from {campaign.slug}")
+                            params={"email": user.email, "campaign": campaign.slug, "assigned": False})
     return bool(removed)
 
 
@@ -86,4 +86,5 @@ def change_role(user: User, role: Role, *, actor: User) -> None:
     before = user.role
     user.role = role
     db.session.flush()
-    audit.record_action("user.role", user=actor, subject=user.email, detail=f"{before.value} -> {role.value}")
+    audit.record_action("user.role", user=actor, subject=user.email,
+                        params={"email": user.email, "before": before.value, "after": role.value})

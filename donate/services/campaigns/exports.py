@@ -43,7 +43,7 @@ def export_table(campaign: Campaign, name: str, *, user: User, today: dt.date) -
     if name == "lapsing":
         lapsing = lapsing_workers(campaign, today=today, limit=None)
         audit.record_action("dashboard.export", user=user, campaign=campaign, subject="lapsing",
-                            detail=f"{lapsing.workers}")
+                            params={"table": "lapsing", "workers": lapsing.workers})
         return write_csv(
             ("worker", "display_name", "regency_code", "regency_name", "kpj", "covered_until"),
             ((w.public_id, w.display_name, w.regency_code, regency_name(w.regency_code), w.kpj or "",

@@ -24,6 +24,7 @@ from ...models import (
 )
 from ...months import current_month, month_end
 from ...regions import regency_name
+from ..access.audit_details import describe
 from ..coverage.rates import base_premium, rates_for_months
 from ..coverage.waitlist import last_live_months, waiting_by_regency
 from .books import INDIVIDUALS, money_by_funder
@@ -181,8 +182,7 @@ def recent_activity(campaign: Campaign, *, limit: int = 20) -> list[Activity]:
         sa.select(AuditEvent).where(AuditEvent.campaign_id == campaign.id)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
     for event in events:
-        items.append(Activity(event.at, audit_action(event.action),
-                              " ".join(filter(None, (event.subject, event.detail))),
+        items.append(Activity(event.at, audit_action(event.action), describe(event),
                               who=event.user.email if event.user else ""))
     items.sort(key=lambda a: a.at, reverse=True)
     return items[:limit]

@@ -63,7 +63,7 @@ def set_cover(campaign, data: bytes, *, user) -> str:
     """Store an uploaded cover for ``campaign`` and show it on its page; return the picture's name."""
     campaign.cover_image = save_image(data)
     record_action("campaign.edit", user=user, campaign=campaign, subject="cover",
-                  detail=f"cover picture {campaign.cover_image}")
+                  params={"cover": campaign.cover_image})
     return campaign.cover_image
 
 

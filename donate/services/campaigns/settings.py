@@ -180,7 +180,8 @@ def create_campaign(slug: str, settings: CampaignSettings, *, user: User | None)
 
         assign_staff(campaign, user, actor=None)
     audit.record_action("campaign.create", user=user, campaign=campaign, subject=campaign.slug,
-                        detail=f"target {campaign.target_workers}, term {campaign.term_months}")
+                        params={"campaign": campaign.slug, "target_workers": campaign.target_workers,
+                                "term_months": campaign.term_months})
     return campaign
 
 
@@ -190,8 +191,8 @@ def update_campaign(campaign: Campaign, settings: CampaignSettings, *, user: Use
     _apply(campaign, settings)
     db.session.flush()
     audit.record_action("campaign.edit", user=user, campaign=campaign, subject=campaign.slug,
-                        detail=f"target {campaign.target_workers}, term {campaign.term_months}, "
-                               f"{len(campaign.regions)} regions")
+                        params={"campaign": campaign.slug, "target_workers": campaign.target_workers,
+                                "term_months": campaign.term_months, "regions": len(campaign.regions)})
     return campaign
 
 
@@ -203,4 +204,4 @@ def change_status(campaign: Campaign, status: CampaignStatus, *, user: User | No
     campaign.status = status
     db.session.flush()
     audit.record_action("campaign.status", user=user, campaign=campaign, subject=campaign.slug,
-                        detail=f"{before.value} -> {status.value}")
+                        params={"campaign": campaign.slug, "before": before.value, "after": status.value})

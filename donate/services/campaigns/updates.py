@@ -88,7 +88,7 @@ def post_update(campaign: Campaign, *, title: str, body: str, image: str | None,
                       unsubscribe=external_url("public.unsubscribe", token=unsubscribe_token(campaign, email)))
     update.emailed = len(recipients)
     record_action("campaign.update_post", user=user, campaign=campaign, subject=f"update {update.id}",
-                  detail=f"emailed to {update.emailed} donors")
+                  params={"update": update.id, "emailed": update.emailed})
     db.session.flush()
     return update
 

@@ -78,8 +78,9 @@ def record_claim(worker: Worker, *, programme: ClaimProgramme, kind: ClaimKind, 
     except sa.exc.IntegrityError:
         raise ClaimRefused("event_date", lazy_gettext("this benefit is already recorded for this date")) from None
     audit.record_action("claim.record", user=user, campaign=worker.campaign, subject=f"worker {worker.public_id}",
-                        detail=f"{programme.value} {kind.value} of {event_date.isoformat()}: {rupiah(amount_idr)}"
-                               + (f" + scholarship {rupiah(scholarship_idr)}" if scholarship_idr else ""))
+                        params={"worker": worker.public_id, "programme": programme.value, "kind": kind.value,
+                                "event_date": event_date.isoformat(), "amount_idr": amount_idr,
+                                "scholarship_idr": scholarship_idr or 0})
     return claim
 
 

@@ -31,7 +31,8 @@ def issue_status_link(worker: Worker, *, by: User | None = None, now: dt.datetim
                               token_encrypted=vault().encrypt(token)))
     db.session.flush()
     if by is not None:
-        record_action("status_link.issue", user=by, campaign=worker.campaign, subject=worker.public_id)
+        record_action("status_link.issue", user=by, campaign=worker.campaign, subject=worker.public_id,
+                      params={"worker": worker.public_id})
     return token
 
 
@@ -53,7 +54,8 @@ def revoke_status_links(worker: Worker, *, by: User | None = None, now: dt.datet
     ).rowcount
     db.session.flush()
     if by is not None and revoked:
-        record_action("status_link.revoke", user=by, campaign=worker.campaign, subject=worker.public_id)
+        record_action("status_link.revoke", user=by, campaign=worker.campaign, subject=worker.public_id,
+                      params={"worker": worker.public_id})
     return revoked
 
 
@@ -104,5 +106,5 @@ def issue_missing_status_links(campaign: Campaign, *, by: User | None = None, li
                                   token_encrypted=box.encrypt(token)))
     db.session.flush()
     if by is not None and workers:
-        record_action("status_link.issue", user=by, campaign=campaign, detail=f"{len(workers)} workers")
+        record_action("status_link.issue", user=by, campaign=campaign, params={"count": len(workers)})
     return len(workers)

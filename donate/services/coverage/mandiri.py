@@ -159,5 +159,5 @@ def import_bpjs_status(campaign: Campaign, data, *, user: User | None, now: dt.d
     report.updated = len(updates)
     db.session.flush()
     audit.record_action("mandiri.status_import", user=user, campaign=campaign, subject=f"{report.rows} rows",
-                        detail=f"{report.updated} workers' own payments recorded")
+                        params={"rows": report.rows, "updated": report.updated})
     return report

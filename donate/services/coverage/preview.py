@@ -6,7 +6,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...formatting import rupiah
 from ...models import (
     Account,
     Allocation,
@@ -85,6 +84,6 @@ def run_allocation(campaign: Campaign, *, user: User, today: dt.date, now: dt.da
     runs = allocate_pool(campaign, today=today, now=now)
     audit.record_action(
         "allocation.run", user=user, campaign=campaign, subject=f"{len(runs)} runs",
-        detail="; ".join(f"{r.kind.value} {r.designation.value}: {r.workers} workers, {r.months} months, "
-                         f"{rupiah(r.amount_idr)}" for r in runs) or "nothing to allocate")
+        params={"runs": [{"kind": r.kind.value, "designation": r.designation.value, "workers": r.workers,
+                          "months": r.months, "amount_idr": r.amount_idr} for r in runs]})
     return runs

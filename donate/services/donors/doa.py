@@ -87,6 +87,6 @@ def hide_prayer(campaign: Campaign, donation_id: int, *, hidden: bool, user: Use
         return None
     donation.message_hidden_at = now if hidden else None
     record_action("campaign.doa_hide", user=user, campaign=campaign, subject=f"donation {donation.id}",
-                  detail="hidden" if hidden else "shown again")
+                  params={"donation": donation.id, "hidden": hidden})
     db.session.flush()
     return donation

@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext
 
 from ...extensions import db
-from ...formatting import rupiah
 from ...labels import label
 from ...models import (
     PAYMENT_TRANSITIONS,
@@ -227,6 +226,7 @@ def record_institutional_funding(campaign: Campaign, amount_idr: int, *, user: U
     donation = record_funding(campaign, amount_idr, funder=funder, designation=designation, reference=reference,
                               today=today, now=now)
     audit.record_action("funding.record", user=user, campaign=campaign, subject=f"donation {donation.id}",
-                        detail=f"{source}: {funder} {rupiah(amount_idr)} ({designation.value})"
-                               + (f" ref {reference}" if reference else ""))
+                        params={"donation": donation.id, "source": source, "funder": donation.funder,
+                                "amount_idr": amount_idr, "designation": designation.value,
+                                "reference": (reference or "").strip()})
     return donation

@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext
 
 from ... import payments
 from ...extensions import db
-from ...formatting import rupiah
 from ...labels import label
 from ...models import (
     REFUND_BOOKED_STATES,
@@ -240,8 +239,8 @@ def send_refund(refund: Refund, *, user: User | None = None, today: dt.date) -> 
     db.session.refresh(refund)
     audit.record_action("payment.refund", user=user, campaign=payment.donation.campaign,
                         subject=f"payment {payment.id}",
-                        detail=f"{rupiah(refund.amount_idr)} / {rupiah(payment.amount_idr)} · #{refund.id}"
-                               + (f": {refund.reason}" if refund.reason else ""))
+                        params={"payment": payment.id, "amount_idr": refund.amount_idr,
+                                "paid_idr": payment.amount_idr, "refund": refund.id, "reason": refund.reason or ""})
     return refund
 
 

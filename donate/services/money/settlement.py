@@ -139,5 +139,5 @@ def resolve_flag(flag: FlaggedEvent, *, user, note: str = "", now: dt.datetime) 
     db.session.flush()
     audit.record_action("payment.flag_resolved", user=user, campaign=flag.payment.donation.campaign
                         if flag.payment else None, subject=f"flagged event {flag.id}",
-                        detail=f"{flag.provider} {flag.provider_ref} ({flag.problem}, {flag.provider_amount})"
-                               + (f": {note}" if note else ""))
+                        params={"flag": flag.id, "provider": flag.provider, "reference": flag.provider_ref,
+                                "problem": flag.problem, "provider_amount": flag.provider_amount, "note": note})

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext
 
 from ...extensions import db
-from ...formatting import rupiah
 from ...models import BankTransfer, LineState, Payment, PaymentState, StatementLine, User
 from ..access import audit
 from ..errors import Rupiah
@@ -144,9 +143,9 @@ def upload_statement(data: bytes | str, bank: str, *, user: User | None,
             report.unmatched.append(line)
     db.session.flush()
     audit.record_action("bank_statement.upload", user=user, subject=f"{bank} statement",
-                        detail=f"{report.credits} credits: {len(report.matched)} matched, "
-                               f"{len(report.unmatched)} unmatched, {len(report.ambiguous)} ambiguous, "
-                               f"{report.repeated} already uploaded")
+                        params={"bank": bank, "credits": report.credits, "matched": len(report.matched),
+                                "unmatched": len(report.unmatched), "ambiguous": len(report.ambiguous),
+                                "repeated": report.repeated})
     return report
 
 
@@ -187,8 +186,8 @@ def assign_line(line: StatementLine, payment_id: int, *, user: User, today: dt.d
     _match(line, payment, today=today, now=now)
     audit.record_action("bank_statement.assign", user=user, campaign=payment.donation.campaign,
                         subject=f"payment {payment.id}",
-                        detail=f"statement line {line.id} of {line.booked_on.isoformat()} "
-                               f"{rupiah(line.amount_idr)}: {line.description[:200]}")
+                        params={"payment": payment.id, "line": line.id, "booked_on": line.booked_on.isoformat(),
+                                "amount_idr": line.amount_idr, "description": line.description[:200]})
     return payment
 
 

@@ -19,7 +19,6 @@ from stdnum.id import nik as stdnum_nik
 
 from ...crypto import vault
 from ...extensions import db
-from ...formatting import rupiah
 from ...models import (
     Account,
     Acknowledgement,
@@ -123,7 +122,7 @@ def create_batch(campaign: Campaign, first_month: int, last_month: int, *, user:
          for line in ((Account.allocated, designation, -int(total)), (Account.remitted, designation, int(total)))],
         memo=f"remittance batch {batch.id}: {workers} workers, {months} months")
     audit.record_action("remittance.create", user=user, campaign=campaign, subject=f"batch {batch.id}",
-                        detail=f"{workers} workers, {months} months, {rupiah(amount)}")
+                        params={"batch": batch.id, "workers": workers, "months": months, "amount_idr": int(amount)})
     return batch
 
 
@@ -145,7 +144,8 @@ def cancel_batch(batch: RemittanceBatch, *, user: User | None) -> None:
         memo=f"remittance batch {batch.id} cancelled")
     batch.state = BatchState.cancelled
     db.session.flush()
-    audit.record_action("remittance.cancel", user=user, campaign=batch.campaign, subject=f"batch {batch.id}")
+    audit.record_action("remittance.cancel", user=user, campaign=batch.campaign, subject=f"batch {batch.id}",
+                        params={"batch": batch.id})
 
 
 def export_rows(batch: RemittanceBatch):
@@ -172,7 +172,7 @@ def export_batch(batch: RemittanceBatch, *, user: User | None) -> str:
         raise BatchStateInvalid(lazy_gettext("this batch was cancelled"))
     text = write_csv(EXPORT_COLUMNS, export_rows(batch))
     audit.record_action("remittance.export", user=user, campaign=batch.campaign, subject=f"batch {batch.id}",
-                        detail=f"{batch.workers} workers with full NIK")
+                        params={"batch": batch.id, "workers": batch.workers})
     return text
 
 
@@ -191,8 +191,8 @@ def record_transfer(batch: RemittanceBatch, reference: str, *, transferred_on: d
         batch.state = BatchState.sent
     db.session.flush()
     audit.record_action("remittance.transfer", user=user, campaign=batch.campaign, subject=f"batch {batch.id}",
-                        detail=f"reference {reference} on {transferred_on.isoformat()}"
-                               + (f" (was {before})" if before and before != reference else ""))
+                        params={"batch": batch.id, "reference": reference, "transferred_on": transferred_on.isoformat(),
+                                "before": before if before and before != reference else ""})
 
 
 @dataclass
@@ -371,9 +371,9 @@ def acknowledge_batch(batch: RemittanceBatch, data: bytes | str, *, user: User |
     db.session.flush()
     audit.record_action(
         "remittance.acknowledge", user=user, campaign=batch.campaign, subject=f"batch {batch.id}",
-        detail=f"{report.rows} rows: {report.months_accepted} months accepted, {report.months_rejected} "
-               f"rejected ({rupiah(report.returned_idr)} back to the pool), {report.already} already recorded, "
-               f"{len(report.errors)} skipped")
+        params={"batch": batch.id, "rows": report.rows, "months_accepted": report.months_accepted,
+                "months_rejected": report.months_rejected, "returned_idr": report.returned_idr,
+                "already": report.already, "skipped": len(report.errors)})
     return report
 
 

@@ -304,8 +304,8 @@ def upload_workers(campaign: Campaign, data, *, user: User, verified: bool,
     if result.imported:
         audit.record_action(
             "worker.import", user=user, campaign=campaign, subject=f"{report.rows} rows",
-            detail=f"imported {report.imported} ({'verified' if verified else 'pending'}), "
-                   f"rejected {len(report.rejected)}")
+            params={"rows": report.rows, "imported": report.imported, "verified": verified,
+                    "rejected": len(report.rejected)})
     return result
 
 
@@ -319,5 +319,5 @@ def rejected_rows_csv(campaign: Campaign, token: str, *, now: dt.datetime,
         return None
     if user is not None:
         audit.record_action("worker.rejected_rows", user=user, campaign=campaign,
-                            subject=f"{found.rows} rejected rows", detail="downloaded with full NIKs")
+                            subject=f"{found.rows} rejected rows", params={"rows": found.rows})
     return vault().decrypt(found.content_encrypted)

@@ -271,13 +271,13 @@ def register_one(campaign: Campaign, raw: dict[str, str | bool], *, user: User, 
     """Check and register a worker typed in by staff, with the same rules as a CSV row."""
     worker = register_worker(campaign, check_worker(raw, today=today), verified=verified, now=now)
     audit.record_action("worker.register", user=user, campaign=campaign, subject=f"worker {worker.public_id}",
-                        detail="verified" if verified else "pending verification")
+                        params={"worker": worker.public_id, "verified": verified})
     return worker
 
 
 def update_worker(worker: Worker, *, user: User, verification: Verification, reason: str = "",
                   is_mustahik: bool, consent: bool, priority: int, clear_flag: bool = False,
-                  now: dt.datetime) -> list[str]:
+                  now: dt.datetime) -> list[dict]:
     """Verify or reject a worker, record consent and mustahik status, set priority; return what changed."""
     reason = " ".join(reason.split())
     if verification == Verification.rejected and not reason:
@@ -286,7 +286,7 @@ def update_worker(worker: Worker, *, user: User, verification: Verification, rea
         raise WorkerUpdateRefused(lazy_gettext("priority must be between -100 and 100"))
     changes = []
     if verification != worker.verification:
-        changes.append(f"verification {worker.verification.value} -> {verification.value}")
+        changes.append({"change": "verification", "before": worker.verification.value, "after": verification.value})
         worker.verification = verification
         if verification == Verification.rejected:
             worker.flag_reason = reason[:300]
@@ -295,27 +295,27 @@ def update_worker(worker: Worker, *, user: User, verification: Verification, rea
             clear_flag = True
     elif verification == Verification.rejected and reason and reason != worker.flag_reason:
         worker.flag_reason = reason[:300]
-        changes.append("reason changed")
+        changes.append({"change": "reason"})
     if is_mustahik != worker.is_mustahik:
-        changes.append(f"mustahik {'yes' if is_mustahik else 'no'}")
+        changes.append({"change": "mustahik", "value": is_mustahik})
         worker.is_mustahik = is_mustahik
     if consent != (worker.consent_at is not None):
-        changes.append("consent recorded" if consent else "consent withdrawn")
+        changes.append({"change": "consent", "value": consent})
         worker.consent_at = now if consent else None
         worker.public_profile = consent
     if priority != worker.priority:
-        changes.append(f"priority {worker.priority} -> {priority}")
+        changes.append({"change": "priority", "before": worker.priority, "after": priority})
         worker.priority = priority
     if clear_flag and worker.flag_reason and verification != Verification.rejected:
-        changes.append("flag cleared")
+        changes.append({"change": "flag_cleared"})
         worker.flag_reason = None
         _forget_rejected_months(worker)
     db.session.flush()
     if changes:
         action = {Verification.verified: "worker.verify", Verification.rejected: "worker.reject"}.get(
-            verification) if any(c.startswith("verification") for c in changes) else "worker.update"
+            verification) if any(c["change"] == "verification" for c in changes) else "worker.update"
         audit.record_action(action, user=user, campaign=worker.campaign, subject=f"worker {worker.public_id}",
-                            detail="; ".join(changes) + (f" ({reason})" if reason else ""))
+                            params={"worker": worker.public_id, "changes": changes, "reason": reason})
     return changes
 
 
@@ -333,7 +333,7 @@ def verify_workers(campaign: Campaign, public_ids: list[str], *, user: User) -> 
             .execution_options(synchronize_session=False)).rowcount
     if verified:
         audit.record_action("worker.verify", user=user, campaign=campaign, subject=f"{verified} workers",
-                            detail="verified together from the registry")
+                            params={"count": verified})
     return verified
 
 

@@ -10,6 +10,7 @@ from ...forms.manage import AssignForm, AuditFilterForm, UserRoleForm
 from ...labels import audit_action
 from ...models import Campaign, Role, User
 from ...services.access import audit
+from ...services.access.audit_details import describe
 from ...services.access.staff import (
     AccessDenied,
     assign_staff,
@@ -45,7 +46,7 @@ def audit_log():
     page = page_of(query, request.args.get("page", 1, type=int), PAGE_SIZE, count=False)
     if page.past_end:
         abort(404)
-    return render_template("manage/audit.html", form=form, events=page.items, page=page)
+    return render_template("manage/audit.html", form=form, events=page.items, page=page, describe=describe)
 
 
 @bp.get("/users")

@@ -54,6 +54,7 @@ def funder_report_download(slug):
         return redirect(url_for("manage.funder_reports", slug=campaign.slug, **request.args))
     audit.record_action("funder.report", user=current_user, campaign=campaign,
                         subject=(report.funder or "online donors")[:120],
-                        detail=f"{form.first_month.raw} to {form.last_month.raw}")
+                        params={"funder": report.funder or "", "first_month": form.first_month.data,
+                                "last_month": form.last_month.data})
     db.session.commit()
     return csv_download(funder_report_csv(report), f"{campaign.slug}-funder-report.csv")

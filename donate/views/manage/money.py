@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager
 from ... import clock
 from ...extensions import db
 from ...formatting import rupiah
-from ...forms.manage import FUNDING_SOURCES, AllocateForm, FundingForm, RefundForm, ResolveFlagForm
+from ...forms.manage import AllocateForm, FundingForm, RefundForm, ResolveFlagForm
 from ...models import Designation, Donation, FlaggedEvent, Payment, PaymentState
 from ...regions import regency_name
 from ...services.campaigns.books import gifts_received, money_by_funder
@@ -37,7 +37,7 @@ def funding(slug):
             record_institutional_funding(
                 campaign, form.amount_idr.data, user=current_user, funder=form.funder.data,
                 designation=Designation(form.designation.data), reference=form.reference.data,
-                source=dict(FUNDING_SOURCES).get(form.source.data, form.source.data),
+                source=form.source.data,
                 today=clock.today(), now=clock.now())
         except DonationRefused as exc:
             db.session.rollback()

@@ -82,6 +82,6 @@ def test_status_moves_only_along_its_transitions(app, make):
     change_status(campaign, CampaignStatus.closed, user=None)
     with pytest.raises(StatusChangeRefused):
         change_status(campaign, CampaignStatus.paused, user=None)
-    events = db.session.scalars(sa.select(AuditEvent.detail).where(AuditEvent.action == "campaign.status")
+    events = db.session.scalars(sa.select(AuditEvent.params).where(AuditEvent.action == "campaign.status")
                                 .order_by(AuditEvent.id)).all()
-    assert events == ["open -> paused", "paused -> open", "open -> closed"]
+    assert [(e["before"], e["after"]) for e in events] == [("open", "paused"), ("paused", "open"), ("open", "closed")]

@@ -52,7 +52,8 @@ def test_jkm_claim_is_tied_to_the_accepted_month_and_told_without_a_name(covered
     assert fisher.full_name not in line and worker_nik(fisher) not in line
     with force_locale("en"):
         assert "heirs" in impact_line(claim)
-    assert db.session.scalar(sa.select(AuditEvent.detail).where(AuditEvent.action == "claim.record")).startswith("jkm")
+    params = db.session.scalar(sa.select(AuditEvent.params).where(AuditEvent.action == "claim.record"))
+    assert (params["programme"], params["kind"], params["event_date"]) == ("jkm", "heirs", TODAY.isoformat())
 
 
 def test_claims_are_counted_in_the_progress_transparency_and_totals(covered):

@@ -83,7 +83,8 @@ def test_export_holds_full_niks_and_is_audited(funded):
     assert sorted(r.split(",")[0] for r in rows) == sorted(worker_nik(w) for w in workers)
     assert rows[0].endswith(f",6,{TERM_COST}")
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "remittance.export"))
-    assert event.user_id == manager.id and worker_nik(workers[0]) not in event.detail
+    assert event.user_id == manager.id and event.params == {"batch": batch.id, "workers": len(workers)}
+    assert all(worker_nik(w) not in repr(event.params) + event.subject for w in workers)
 
 
 def test_acknowledgement_needs_the_transfer_first(funded):
