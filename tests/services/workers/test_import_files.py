@@ -6,10 +6,10 @@ import logging
 import pytest
 import sqlalchemy as sa
 
-from donate import clock
 from donate.extensions import db
 from donate.models import Role, Worker
 from donate.services.workers.imports import ImportFileInvalid, import_workers, iter_rows
+from tests.conftest import NOW, TODAY
 from tests.manage_helpers import login, staff_user
 
 
@@ -21,7 +21,7 @@ def test_repeated_header_names_are_refused_not_taken_from_the_last_column(app, m
     campaign = make.campaign()
     data = make.worker_csv([make.csv_row()]).replace(b"full_name,", b"full_name,full_name,", 1)
     with pytest.raises(ImportFileInvalid, match="full_name"):
-        import_workers(campaign, data, today=clock.today(), now=clock.now())
+        import_workers(campaign, data, today=TODAY, now=NOW)
     assert count() == 0
 
 
@@ -33,7 +33,7 @@ def test_a_nul_byte_or_a_200_kb_field_is_refused_with_its_line(app, make, change
     campaign = make.campaign()
     data = make.worker_csv([change(make.csv_row())])
     with pytest.raises(ImportFileInvalid) as refused:
-        import_workers(campaign, data, today=clock.today(), now=clock.now())
+        import_workers(campaign, data, today=TODAY, now=NOW)
     assert where in str(refused.value) and "baris 2" in str(refused.value)  # "line 2", in Indonesian
     assert count() == 0
 
@@ -41,7 +41,7 @@ def test_a_nul_byte_or_a_200_kb_field_is_refused_with_its_line(app, make, change
 def test_an_income_of_ten_to_the_thirty_is_a_rejected_row(app, make):
     campaign = make.campaign()
     report = import_workers(campaign, make.worker_csv([make.csv_row(monthly_income_idr="1" + "0" * 30)]),
-                            today=clock.today(), now=clock.now())
+                            today=TODAY, now=NOW)
     assert [r.line for r in report.rejected] == [2] and "monthly_income_idr" in repr(report.rejected[0].reason.field)
     assert count() == 0
 
@@ -64,7 +64,7 @@ def test_a_file_is_read_row_by_row(app, make):
     first = next(iter_rows(source))
     assert first[0] == 2 and source.tell() < len(data)  # the first row came before the file was read
     source.seek(0)
-    report = import_workers(make.campaign(), source, skip_invalid=True, today=clock.today(), now=clock.now())
+    report = import_workers(make.campaign(), source, skip_invalid=True, today=TODAY, now=NOW)
     assert report.rows == 2003 and report.imported == 4  # the repeated row is a duplicate 1,999 times
     assert len(report.rejected) == 1999
 

@@ -7,7 +7,6 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from donate import clock
 from donate.extensions import db
 from donate.models import Sex, Verification, Worker
 from donate.services.workers.imports import (
@@ -16,6 +15,7 @@ from donate.services.workers.imports import (
     write_rejected,
 )
 from donate.services.workers.registry import find_worker_by_nik, worker_nik
+from tests.conftest import NOW, TODAY
 
 
 def count_workers() -> int:
@@ -37,7 +37,7 @@ def test_good_file_imports_every_row_verified(app, make, shape):
     campaign = make.campaign()
     rows = [make.csv_row(), make.csv_row(sex=Sex.female, regency_code="1402"),
             make.csv_row(regency_code="6171", monthly_income_idr="1.500.000", mustahik="tidak", consent="no")]
-    report = import_workers(campaign, make.worker_csv(rows, **shape), today=clock.today(), now=clock.now())
+    report = import_workers(campaign, make.worker_csv(rows, **shape), today=TODAY, now=NOW)
     assert report.ok
     assert (report.rows, report.imported, report.rejected) == (3, 3, [])
     assert count_workers() == 3
@@ -55,14 +55,14 @@ def test_good_file_imports_every_row_verified(app, make, shape):
 def test_text_and_blank_lines_are_read(app, make):
     campaign = make.campaign()
     data = make.worker_csv([make.csv_row(), make.csv_row()]).decode() + "\n ,,,,,,,,,\n"
-    report = import_workers(campaign, data, today=clock.today(), now=clock.now())
+    report = import_workers(campaign, data, today=TODAY, now=NOW)
     assert (report.rows, report.imported) == (2, 2)
 
 
 def test_pending_import_leaves_rows_for_a_verifier(app, make):
     campaign = make.campaign()
     report = import_workers(campaign, make.worker_csv([make.csv_row(), make.csv_row()]), verified=False,
-                            today=clock.today(), now=clock.now())
+                            today=TODAY, now=NOW)
     assert report.imported == 2
     assert verifications() == [Verification.pending] * 2
 
@@ -91,7 +91,7 @@ def test_bad_rows_are_each_reported_and_nothing_is_imported(app, make):
     campaign = make.campaign()
     data, _ = mixed_file(make, campaign)
     before = count_workers()
-    report = import_workers(campaign, data, today=clock.today(), now=clock.now())
+    report = import_workers(campaign, data, today=TODAY, now=NOW)
     assert not report.ok
     assert report.rows == 7
     assert report.imported == 0
@@ -109,7 +109,7 @@ def test_bad_rows_are_each_reported_and_nothing_is_imported(app, make):
 def test_skip_invalid_imports_the_good_rows_and_writes_the_bad(app, make):
     campaign = make.campaign()
     data, good = mixed_file(make, campaign)
-    report = import_workers(campaign, data, skip_invalid=True, today=clock.today(), now=clock.now())
+    report = import_workers(campaign, data, skip_invalid=True, today=TODAY, now=NOW)
     assert report.imported == 3
     assert count_workers() == 4
     assert all(find_worker_by_nik(row["nik"]) is not None for row in good)
@@ -131,7 +131,7 @@ def test_missing_header_column_is_named(app, make, missing):
     header, rest = text.split("\n", 1)
     header = ",".join(name if name != missing else "something_else" for name in header.split(","))
     with pytest.raises(ImportFileInvalid, match=missing):
-        import_workers(campaign, header + "\n" + rest, today=clock.today(), now=clock.now())
+        import_workers(campaign, header + "\n" + rest, today=TODAY, now=NOW)
     assert count_workers() == 0
 
 
@@ -140,20 +140,20 @@ def test_header_is_case_and_space_insensitive(app, make):
     text = make.worker_csv([make.csv_row()], delimiter=";").decode()
     header, rest = text.split("\n", 1)
     header = "; ".join(name.upper() for name in header.split(";"))
-    assert import_workers(campaign, header + "\n" + rest, today=clock.today(), now=clock.now()).imported == 1
+    assert import_workers(campaign, header + "\n" + rest, today=TODAY, now=NOW).imported == 1
 
 
 def test_empty_file_is_invalid(app, make):
     with pytest.raises(ImportFileInvalid, match="nik"):
-        import_workers(make.campaign(), b"", today=clock.today(), now=clock.now())
+        import_workers(make.campaign(), b"", today=TODAY, now=NOW)
 
 
 def test_non_utf8_bytes_are_invalid(app, make):
     campaign = make.campaign()
     data = make.worker_csv([make.csv_row(full_name="Budi Santoso")]).replace(b"Budi", "Bédi".encode("latin-1"))
     with pytest.raises(ImportFileInvalid, match="UTF-8"):
-        import_workers(campaign, data, today=clock.today(), now=clock.now())
+        import_workers(campaign, data, today=TODAY, now=NOW)
     with pytest.raises(ImportFileInvalid, match="UTF-8"):
-        import_workers(campaign, make.worker_csv([make.csv_row()]).decode().encode("utf-16"), today=clock.today(),
-                       now=clock.now())
+        import_workers(campaign, make.worker_csv([make.csv_row()]).decode().encode("utf-16"), today=TODAY,
+                       now=NOW)
     assert count_workers() == 0

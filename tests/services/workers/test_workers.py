@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from donate import clock
 from donate.demo import synthetic_nik
 from donate.extensions import db
 from donate.models import Sex, Verification, Worker
@@ -20,6 +19,7 @@ from donate.services.workers.registry import (
     register_worker,
     worker_nik,
 )
+from tests.conftest import NOW, TODAY
 
 BIRTH = dt.date(1985, 3, 12)
 NIK = synthetic_nik("1471", BIRTH, Sex.male, 7)
@@ -40,13 +40,13 @@ def row(**fields) -> dict[str, str]:
 def invalid_field(raw: dict[str, str]) -> str:
     """Return the field :func:`check_worker` names when it refuses ``raw``."""
     with pytest.raises(WorkerInvalid) as caught:
-        check_worker(raw, today=clock.today())
+        check_worker(raw, today=TODAY)
     return caught.value.field
 
 
 def test_valid_row_is_normalised():
     details = check_worker(row(full_name="  budi   santoso ", nik=f" {NIK[:6]}.{NIK[6:12]}.{NIK[12:]} "),
-    today=clock.today())
+    today=TODAY)
     assert details.nik == NIK
     assert details.full_name == "budi santoso"
     assert details.birth_date == BIRTH
@@ -61,13 +61,13 @@ def test_valid_row_is_normalised():
 
 def test_woman_has_forty_added_to_her_birth_day():
     assert NIK_WOMAN[6:8] == "52"
-    details = check_worker(row(nik=NIK_WOMAN, sex="p", regency_code="1402"), today=clock.today())
+    details = check_worker(row(nik=NIK_WOMAN, sex="p", regency_code="1402"), today=TODAY)
     assert details.sex == Sex.female
     assert details.birth_date == BIRTH
 
 
 def test_blank_income_and_flags_take_defaults():
-    details = check_worker(row(monthly_income_idr="", mustahik="", consent="tidak", phone=""), today=clock.today())
+    details = check_worker(row(monthly_income_idr="", mustahik="", consent="tidak", phone=""), today=TODAY)
     assert details.monthly_income_idr == 1_000_000
     assert details.is_mustahik is False
     assert details.consent is False
@@ -125,12 +125,12 @@ def test_missing_name_or_occupation_is_refused(field):
 
 def test_message_names_the_field(app):
     with pytest.raises(WorkerInvalid, match=r"^kode kabupaten/kota: kode kabupaten/kota '1499' tidak dikenal"):
-        check_worker(row(regency_code="1499"), today=clock.today())
+        check_worker(row(regency_code="1499"), today=TODAY)
 
 
 def test_nik_is_stored_encrypted_and_found_by_its_hash(app, make):
     campaign = make.campaign()
-    worker = register_worker(campaign, check_worker(row(), today=clock.today()), verified=True, now=clock.now())
+    worker = register_worker(campaign, check_worker(row(), today=TODAY), verified=True, now=NOW)
     db.session.commit()
     raw = db.session.execute(
         sa.select(Worker.__table__.c.nik_encrypted, Worker.__table__.c.nik_hash, Worker.__table__.c.phone_encrypted)
@@ -152,20 +152,20 @@ def test_nik_is_stored_encrypted_and_found_by_its_hash(app, make):
 
 def test_same_nik_cannot_register_twice(app, make):
     campaign = make.campaign()
-    register_worker(campaign, check_worker(row(), today=clock.today()), now=clock.now())
+    register_worker(campaign, check_worker(row(), today=TODAY), now=NOW)
     with pytest.raises(WorkerInvalid) as caught:
-        register_worker(campaign, check_worker(row(full_name="Budi Lain"), today=clock.today()), now=clock.now())
+        register_worker(campaign, check_worker(row(full_name="Budi Lain"), today=TODAY), now=NOW)
     assert caught.value.field == "nik"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Worker)) == 1
 
 
 def test_registered_worker_is_pending_unless_verified(app, make):
-    worker = register_worker(make.campaign(), check_worker(row(), today=clock.today()), now=clock.now())
+    worker = register_worker(make.campaign(), check_worker(row(), today=TODAY), now=NOW)
     assert worker.verification == Verification.pending
 
 
 def test_display_name_is_pseudonymous(app, make):
-    worker = register_worker(make.campaign(), check_worker(row(), today=clock.today()), now=clock.now())
+    worker = register_worker(make.campaign(), check_worker(row(), today=TODAY), now=NOW)
     assert worker.display_name == "Budi S., ojek, Pekanbaru"
     assert "Santoso" not in worker.display_name
     assert display_name("siti", "pedagang", "1402") == "Siti, pedagang, Indragiri Hulu"
