@@ -49,7 +49,8 @@ CAMPAIGN = {
         "allocated_idr": {**MONEY, "description": "Spent on premiums (allocated or sent to BPJS)."},
         "pool_balance_idr": {**MONEY, "description": "Received but not yet matched to workers."},
         "donors": COUNT,
-        "premium_idr": {**MONEY, "description": "Base premium (JKK + JKM) per worker per month."},
+        "premium_idr": {**MONEY, "description": "Base premium (JKK + JKM, and JHT where the campaign includes it) "
+                                                "per worker per month."},
         "regions": {"type": "array", "items": {"$ref": "#/components/schemas/Region"}},
         "claims_paid": {**COUNT, "description": "Claims BPJS paid for the campaign's workers (JKK and JKM)."},
         "claims_paid_idr": {**MONEY, "description": "What BPJS paid on those claims, scholarships included; "
@@ -104,7 +105,8 @@ STATUS_ANSWER = {
                   "description": f"Rough place on the waitlist: 'soon' is among the first {NEAR_IN_QUEUE}."},
         "kpj_masked": _nullable({"type": "string"}),
         "rejection_reason": _nullable({"type": "string", "description": "The reason BPJS gave for refusing."}),
-        "programs": {"type": "array", "items": {"type": "string", "enum": ["jkk", "jkm"]}},
+        "programs": {"type": "array", "items": {"type": "string", "enum": ["jkk", "jkm", "jht"]},
+                     "description": "The programmes the campaign pays for: JKK and JKM, and JHT where it includes it."},
         "sponsors": {"type": "array", "items": {
             "type": "object", "additionalProperties": False, "required": ["name", "kind"],
             "properties": {"name": {"type": "string", "description": "As the donor chose to appear ('Hamba Allah')."},

@@ -62,6 +62,9 @@ class CampaignForm(FlaskForm):
     designations = MultiCheckboxField(lazy_gettext("Accepted designations"), choices=designation_choices,
                                       default=[d.value for d in Designation])
     mustahik_only = BooleanField(lazy_gettext("Fund mustahik workers only"))
+    includes_jht = BooleanField(lazy_gettext("Include JHT (old-age savings) beside JKK and JKM"),
+                                description=lazy_gettext("JHT adds 2 percent of each worker's declared income a month. "
+                                                         "Fixed once the campaign has funded months."))
     eligible_occupations = StringField(lazy_gettext("Eligible occupations (comma-separated; empty: any)"),
                               validators=[Length(max=2000)])
     region_lines = TextAreaField(lazy_gettext("Regions"), validators=[Length(max=20000)])

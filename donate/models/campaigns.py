@@ -51,6 +51,9 @@ class Campaign(db.Model):
     designations_accepted: Mapped[str] = mapped_column(sa.String(60), default="zakat,infak,csr")
     #: Only mustahik workers may be funded, whatever the designation.
     mustahik_only: Mapped[bool] = mapped_column(default=False)
+    #: The package funded: JKK + JKM, and JHT (2% of declared income) when true. Fixed once months are funded,
+    #: so a worker's months are never partly one package and partly another.
+    includes_jht: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Comma-separated occupations eligible for funding; empty means any.
     eligible_occupations: Mapped[str] = mapped_column(sa.Text, default="")
     #: File name of the cover image under ``instance/covers/`` (see ``services.campaigns.covers``).
@@ -68,6 +71,11 @@ class Campaign(db.Model):
         """Return the accepted designations in a stable order."""
         chosen = {part.strip() for part in self.designations_accepted.split(",")}
         return [d for d in Designation if d.value in chosen]
+
+    @property
+    def programs(self) -> list[str]:
+        """Return the BPJS programmes the campaign pays for, in the order BPJS lists them."""
+        return ["jkk", "jkm", "jht"] if self.includes_jht else ["jkk", "jkm"]
 
     @property
     def occupations(self) -> list[str]:

@@ -13,7 +13,7 @@ from .workers import Worker
 
 
 class PremiumRate(db.Model):
-    """JKK and JKM rates for Bukan Penerima Upah from ``effective_from`` on.
+    """JKK, JKM and JHT rates for Bukan Penerima Upah from ``effective_from`` on.
 
     The rate in force for a month is the row with the latest
     ``effective_from`` on or before the month's first day.
@@ -24,6 +24,7 @@ class PremiumRate(db.Model):
         sa.CheckConstraint("jkk_basis_points >= 0", name="jkk_nonnegative"),
         sa.CheckConstraint("jkm_idr >= 0", name="jkm_nonnegative"),
         sa.CheckConstraint("min_income_idr > 0", name="min_income_positive"),
+        sa.CheckConstraint("jht_basis_points >= 0", name="jht_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,13 +35,16 @@ class PremiumRate(db.Model):
     min_income_idr: Mapped[int] = mapped_column(Money)
     #: JKM, a flat amount per month.
     jkm_idr: Mapped[int] = mapped_column(Money)
+    #: JHT (optional for BPU, 2% = 200) as a share of declared income in 1/100 of a percent.
+    jht_basis_points: Mapped[int] = mapped_column(default=200, server_default="200")
     #: The regulation that set these rates (e.g. "PP 44/2015").
     regulation: Mapped[str] = mapped_column(sa.String(120), default="")
 
-    def premium(self, monthly_income_idr: int) -> int:
-        """Return the monthly premium in rupiah for a declared income (JKK rounded half up)."""
+    def premium(self, monthly_income_idr: int, *, jht: bool = False) -> int:
+        """Return the monthly premium in rupiah for a declared income: JKK + JKM, and JHT when asked (each rounded half up)."""
         income = max(monthly_income_idr, self.min_income_idr)
-        return (self.jkk_basis_points * income + 5000) // 10000 + self.jkm_idr
+        premium = (self.jkk_basis_points * income + 5000) // 10000 + self.jkm_idr
+        return premium + ((self.jht_basis_points * income + 5000) // 10000 if jht else 0)
 
 
 class CoverageState(enum.Enum):

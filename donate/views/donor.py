@@ -231,11 +231,10 @@ def fund(slug):
             db.session.commit()
             return redirect(url)
     workers_count, months = form.workers.data, form.months.data
-    total = (bulk_quote(workers_count, months,
-    today=today) if isinstance(workers_count, int) and isinstance(months, int)
+    total = (bulk_quote(workers_count, months, today=today, jht=campaign.includes_jht) if isinstance(workers_count, int) and isinstance(months, int)
              and workers_count >= 1 and 1 <= months <= 12 else None)
     return render_template("donor/fund.html", campaign=campaign, form=form, waiting=waiting,
-                           unit=bulk_quote(1, 1, today=today), total=total)
+                           unit=bulk_quote(1, 1, today=today, jht=campaign.includes_jht), total=total)
 
 
 @bp.get("/thanks/<token>")

@@ -51,7 +51,8 @@ def test_bpjs_batch_export_neutralises_a_partners_formula_names(app, make):
     names = sorted(row[1] for row in rows[1:])
     assert names == ["'=HYPERLINK(\"http://evil.example\",\"click\")", "'@SUM(1+1)"]
     assert all(row[0].isdigit() and len(row[0]) == 16 for row in rows[1:])  # the NIK stays a plain number
-    assert all(int(row[-1]) == 6 * 16_800 for row in rows[1:])
+    amount = rows[0].index("amount_idr")
+    assert all(int(row[amount]) == 6 * 16_800 for row in rows[1:])
 
 
 def test_rejected_rows_csv_neutralises_cells(app, make):

@@ -86,7 +86,7 @@ def region_table(campaign: Campaign, *, today: dt.date) -> list[RegionRow]:
 
 def worker_equivalent(campaign: Campaign, amount_idr: int, *, today: dt.date) -> int:
     """Return how many workers ``amount_idr`` covers for the campaign's term at today's base premium."""
-    return amount_idr // (base_premium(current_month(today)) * campaign.term_months)
+    return amount_idr // (base_premium(current_month(today), jht=campaign.includes_jht) * campaign.term_months)
 
 
 def public_funders(campaign: Campaign, *, today: dt.date) -> list[tuple[str, int, int]]:
@@ -94,7 +94,7 @@ def public_funders(campaign: Campaign, *, today: dt.date) -> list[tuple[str, int
     totals: dict[str, int] = defaultdict(int)
     for row in money_by_funder(campaign):
         totals[row.funder] += row.net_idr
-    term_cost = base_premium(current_month(today)) * campaign.term_months
+    term_cost = base_premium(current_month(today), jht=campaign.includes_jht) * campaign.term_months
     return [(funder, amount, amount // term_cost)
             for funder, amount in sorted(totals.items(), key=lambda item: (item[0] == INDIVIDUALS, -item[1]))
             if amount > 0]
@@ -129,7 +129,7 @@ def lapsing_workers(campaign: Campaign, *, today: dt.date, limit: int | None = 5
         first = min(g[0] for g in groups) + 1
         rates = rates_for_months(first, max(g[0] for g in groups) + campaign.term_months)
         for last_month, income, count in groups:
-            per_worker = sum(rates[m].premium(income)
+            per_worker = sum(rates[m].premium(income, jht=campaign.includes_jht)
                              for m in range(last_month + 1, last_month + 1 + campaign.term_months))
             total_workers += count
             total += per_worker * count

@@ -62,7 +62,7 @@ def campaign_progress(campaign: Campaign, *, today: dt.date) -> dict:
         "allocated_idr": sum(books[Account.allocated].values()) + sum(books[Account.remitted].values()),
         "pool_balance_idr": sum(books[Account.pool].values()),
         "donors": donors,
-        "premium_idr": base_premium(month),
+        "premium_idr": base_premium(month, jht=campaign.includes_jht),
         # Benefits BPJS paid for the campaign's workers (``services.coverage.claims``); not the campaign's money.
         "claims_paid": int(claims_paid),
         "claims_paid_idr": int(claims_paid_idr),

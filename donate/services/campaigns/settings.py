@@ -11,7 +11,7 @@ from stdnum import numdb
 
 from ...extensions import db
 from ...labels import label
-from ...models import Campaign, CampaignRegion, CampaignStatus, Designation, User
+from ...models import Campaign, CampaignRegion, CampaignStatus, CoverageMonth, Designation, User
 from ...regions import regency
 from ..access import audit
 from ..errors import DomainError, FieldError
@@ -36,7 +36,7 @@ LATEST_DATE = dt.date(2100, 12, 31)
 class CampaignInvalid(FieldError):
     """Campaign settings that break a rule; ``field`` names the field at fault."""
 
-    fields = {"name": lazy_gettext("name"), "slug": lazy_gettext("slug"),
+    fields = {"name": lazy_gettext("name"), "slug": lazy_gettext("slug"), "includes_jht": "JHT",
               "target_workers": lazy_gettext("target workers"), "term_months": lazy_gettext("term"),
               "ends_on": lazy_gettext("end date"), "designations": lazy_gettext("designations"),
               "regions": lazy_gettext("regions")}
@@ -58,6 +58,8 @@ class CampaignSettings:
     ends_on: dt.date | None = None
     designations: list[Designation] = field(default_factory=lambda: list(Designation))
     mustahik_only: bool = False
+    #: Fund JHT too (2% of declared income); fixed once the campaign has funded months.
+    includes_jht: bool = False
     occupations: list[str] = field(default_factory=list)
     #: (regency code, target or None)
     regions: list[tuple[str, int | None]] = field(default_factory=list)
@@ -152,6 +154,7 @@ def _apply(campaign: Campaign, settings: CampaignSettings) -> None:
     campaign.ends_on = settings.ends_on
     campaign.designations_accepted = ",".join(d.value for d in Designation if d in settings.designations)
     campaign.mustahik_only = settings.mustahik_only
+    campaign.includes_jht = settings.includes_jht
     campaign.eligible_occupations = ",".join(
         sorted({" ".join(o.split()).lower() for o in settings.occupations if o.strip()}))
     existing = {region.code: region for region in campaign.regions}
@@ -186,8 +189,12 @@ def create_campaign(slug: str, settings: CampaignSettings, *, user: User | None)
 
 
 def update_campaign(campaign: Campaign, settings: CampaignSettings, *, user: User | None) -> Campaign:
-    """Change a campaign's settings and regions."""
+    """Change a campaign's settings and regions; the package (JHT or not) only until months are funded."""
     _check(settings)
+    if settings.includes_jht != campaign.includes_jht and db.session.scalar(
+            sa.select(CoverageMonth.id).where(CoverageMonth.campaign_id == campaign.id).limit(1)) is not None:
+        raise CampaignInvalid("includes_jht", lazy_gettext(
+            "cannot change once months are funded: a worker's months are never partly one package and partly another"))
     _apply(campaign, settings)
     db.session.flush()
     audit.record_action("campaign.edit", user=user, campaign=campaign, subject=campaign.slug,

@@ -168,6 +168,8 @@ def _rates_cte(spec: Pass) -> sa.CTE:
             sa.literal_column(str(int(rate.jkk_basis_points))).label("jkk_bp"),
             sa.literal_column(str(int(rate.min_income_idr))).label("min_income"),
             sa.literal_column(str(int(rate.jkm_idr))).label("jkm"),
+            # The campaign's package: JHT's share of income, or none.
+            sa.literal_column(str(int(rate.jht_basis_points if spec.campaign.includes_jht else 0))).label("jht_bp"),
         )
         for month, rate in rates_for_months(first, last).items()
     ]
@@ -175,9 +177,9 @@ def _rates_cte(spec: Pass) -> sa.CTE:
 
 
 def _premium(rates, income):
-    """SQL for ``PremiumRate.premium``: JKK on declared income (at least the minimum), plus JKM."""
+    """SQL for ``PremiumRate.premium``: JKK on declared income (at least the minimum), plus JKM, plus any JHT."""
     declared = sa.case((income < rates.c.min_income, rates.c.min_income), else_=income)
-    return (rates.c.jkk_bp * declared + 5000) // 10000 + rates.c.jkm
+    return (rates.c.jkk_bp * declared + 5000) // 10000 + rates.c.jkm + (rates.c.jht_bp * declared + 5000) // 10000
 
 
 def _eligible(spec: Pass):
@@ -326,7 +328,7 @@ def fund_sponsorship(campaign: Campaign, worker: Worker, designation: Designatio
     rates = rates_for_months(start, end - 1)
     bought: list[tuple[int, int]] = []
     for month in range(start, end):
-        premium = rates[month].premium(worker.monthly_income_idr)
+        premium = rates[month].premium(worker.monthly_income_idr, jht=campaign.includes_jht)
         if sum(p for _, p in bought) + premium > budget:
             break
         bought.append((month, premium))

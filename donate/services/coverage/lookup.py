@@ -207,7 +207,7 @@ def worker_status(worker: Worker, *, today: dt.date) -> StatusAnswer:
     answer = StatusAnswer(
         status="waiting", masked_name=mask_name(worker.full_name), campaign=worker.campaign,
         kpj_masked=("•" * 7 + worker.kpj[-4:]) if worker.kpj else None,
-        premium_idr=base_premium(month),
+        premium_idr=base_premium(month, jht=worker.campaign.includes_jht),
     )
     funded_run = _runs(live, month)
     if month in accepted:
@@ -233,7 +233,7 @@ def worker_status(worker: Worker, *, today: dt.date) -> StatusAnswer:
     if funded_run is not None:
         answer.funded_from, answer.funded_until = month_start(funded_run[0]), month_end(funded_run[1])
     if answer.status in ("protected", "funded"):
-        answer.programs = ["jkk", "jkm"]
+        answer.programs = worker.campaign.programs
     if answer.status == "waiting" and worker.flag_reason and _refused_by_bpjs(worker):
         answer.status = "rejected"
         answer.rejection_reason = worker.flag_reason

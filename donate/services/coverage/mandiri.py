@@ -43,7 +43,9 @@ def queue_mandiri_notices(*, today: dt.date, now: dt.datetime) -> int:
     ended = current_month(today) - 1
     renewing = sa.exists().where(Subscription.worker_id == Worker.id, Subscription.state == SubscriptionState.active)
     due = db.session.execute(
-        sa.select(Worker.id, Worker.campaign_id, Worker.monthly_income_idr, Worker.phone_encrypted.is_not(None))
+        sa.select(Worker.id, Worker.campaign_id, Worker.monthly_income_idr, Worker.phone_encrypted.is_not(None),
+                  Campaign.includes_jht)
+        .join(Campaign, Campaign.id == Worker.campaign_id)
         .where(Worker.last_live_month == ended, Worker.kpj.is_not(None), ~renewing)
         .where(~sa.exists().where(MandiriNotice.worker_id == Worker.id, MandiriNotice.last_month == ended))
         .order_by(Worker.id)).all()
@@ -52,9 +54,9 @@ def queue_mandiri_notices(*, today: dt.date, now: dt.datetime) -> int:
     rate = rates_for_months(ended + 1, ended + 1)[ended + 1]
     channel = sender().channel
     queued = 0
-    for worker_id, campaign_id, income, has_phone in due:
+    for worker_id, campaign_id, income, has_phone, jht in due:
         if not claim_once(MandiriNotice, worker_id=worker_id, last_month=ended, campaign_id=campaign_id,
-                          monthly_idr=rate.premium(income), arrears_until=month_end(ended + ARREARS_MONTHS),
+                          monthly_idr=rate.premium(income, jht=jht), arrears_until=month_end(ended + ARREARS_MONTHS),
                           channel=channel if has_phone else "none", provider="", created_at=now):
             continue
         queued += 1

@@ -41,7 +41,7 @@ def rate_for_month(month: int) -> PremiumRate:
     return rates_for_months(month, month)[month]
 
 
-def base_premium(month: int) -> int:
-    """Return the premium at the lowest income bracket (Rp 16,800 under PP 44/2015)."""
+def base_premium(month: int, *, jht: bool = False) -> int:
+    """Return the premium at the lowest income bracket (Rp 16,800 under PP 44/2015; Rp 36,800 with JHT)."""
     rate = rate_for_month(month)
-    return rate.premium(rate.min_income_idr)
+    return rate.premium(rate.min_income_idr, jht=jht)

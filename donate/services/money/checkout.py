@@ -69,7 +69,8 @@ def sponsorship_quote(worker: Worker, months: int, *, today: dt.date) -> tuple[i
     """Return (first month, price) of ``months`` months for a named worker."""
     start = next_fundable_month(worker.id, current_month(today))
     rates = rates_for_months(start, start + months - 1)
-    return start, sum(rates[m].premium(worker.monthly_income_idr) for m in range(start, start + months))
+    jht = worker.campaign.includes_jht
+    return start, sum(rates[m].premium(worker.monthly_income_idr, jht=jht) for m in range(start, start + months))
 
 
 @dataclass(frozen=True)
@@ -88,24 +89,26 @@ def sponsorship_offer(campaign: Campaign, worker: Worker, *, today: dt.date) -> 
     """Return the designations that may fund ``worker`` and the price of each sponsorship term, in one look-up."""
     start = next_fundable_month(worker.id, current_month(today))
     rates = rates_for_months(start, start + max(SPONSOR_MONTHS) - 1)
-    premiums = [rates[m].premium(worker.monthly_income_idr) for m in range(start, start + max(SPONSOR_MONTHS))]
+    premiums = [rates[m].premium(worker.monthly_income_idr, jht=campaign.includes_jht)
+                for m in range(start, start + max(SPONSOR_MONTHS))]
     return SponsorshipOffer(
         designations=[d for d in campaign.designations if is_fundable(worker, d, campaign)],
         first_month=start, prices={months: sum(premiums[:months]) for months in SPONSOR_MONTHS})
 
 
-def bulk_quote(workers: int, months: int, *, today: dt.date) -> int:
+def bulk_quote(workers: int, months: int, *, today: dt.date, jht: bool = False) -> int:
     """Return the price of ``workers`` × ``months`` at the base premium (declared income at the minimum)."""
     month = current_month(today)
     rates = rates_for_months(month, month + months - 1)
-    return workers * sum(rates[m].premium(rates[m].min_income_idr) for m in range(month, month + months))
+    return workers * sum(rates[m].premium(rates[m].min_income_idr, jht=jht) for m in range(month, month + months))
 
 
 def pool_presets(campaign: Campaign, *, today: dt.date) -> list[tuple[int, int, int]]:
     """Return suggested pool gifts as (workers, months, amount)."""
     term = campaign.term_months
-    return [(1, 1, base_premium(current_month(today))), (1, term, bulk_quote(1, term, today=today)),
-            (1, 12, bulk_quote(1, 12, today=today)), (5, term, bulk_quote(5, term, today=today))]
+    jht = campaign.includes_jht
+    return [(1, 1, base_premium(current_month(today), jht=jht)), (1, term, bulk_quote(1, term, today=today, jht=jht)),
+            (1, 12, bulk_quote(1, 12, today=today, jht=jht)), (5, term, bulk_quote(5, term, today=today, jht=jht))]
 
 
 def choose_method(method: str | None) -> tuple[str, PaymentProvider]:
@@ -236,7 +239,7 @@ def fund_workers(campaign: Campaign, workers: int, months: int, designation: Des
     waiting = waiting_count(campaign, designation, today=today)
     if not 1 <= workers <= waiting:
         raise DonationRefused(lazy_gettext("%(count)s workers are waiting for this kind of gift"), count=waiting)
-    amount = bulk_quote(workers, months, today=today)
+    amount = bulk_quote(workers, months, today=today, jht=campaign.includes_jht)
     if amount > MAX_GIFT_IDR:
         raise DonationRefused(lazy_gettext("a gift is at most %(high)s"), high=Rupiah(MAX_GIFT_IDR))
     donation = _gift(campaign, donor, kind=DonationKind.bulk, designation=designation, amount_idr=amount,
@@ -257,7 +260,7 @@ def own_workers_quote(campaign: Campaign, company_id: int, months: int, designat
         sa.select(Worker.monthly_income_idr, sa.func.count()).where(
             *waiting(campaign, designation, month=month, company_id=company_id))
         .group_by(Worker.monthly_income_idr)).all()
-    price = sum(count * sum(rates[m].premium(income) for m in range(month, month + months))
+    price = sum(count * sum(rates[m].premium(income, jht=campaign.includes_jht) for m in range(month, month + months))
                 for income, count in incomes)
     return sum(count for _, count in incomes), price
 

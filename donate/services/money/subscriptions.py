@@ -207,5 +207,5 @@ def monthly_offer(subscription: Subscription, *, today: dt.date) -> MonthlyOffer
     start = next_fundable_month(worker.id, month)
     if start > month:
         return MonthlyOffer(subscription, worker, "covered", covered_until=last)
-    premium = rates_for_months(start, start)[start].premium(worker.monthly_income_idr)
+    premium = rates_for_months(start, start)[start].premium(worker.monthly_income_idr, jht=worker.campaign.includes_jht)
     return MonthlyOffer(subscription, worker, "due", month=start, amount_idr=premium, covered_until=last)

@@ -44,7 +44,7 @@ from ..workers.registry import is_kpj, normalise_kpj, worker_nik
 
 #: Columns of the file BPJS needs for collective (kolektif) BPU registration.
 EXPORT_COLUMNS = ("nik", "full_name", "birth_date", "sex", "occupation", "regency_code", "regency_name",
-                  "kpj", "first_month", "last_month", "months", "amount_idr")
+                  "kpj", "first_month", "last_month", "months", "amount_idr", "programs")
 #: Columns of BPJS's acknowledgement file.
 ACK_COLUMNS = ("nik", "kpj", "status", "reason")
 _ACCEPTED = {"accepted", "diterima", "terima", "ok", "sukses"}
@@ -150,6 +150,8 @@ def cancel_batch(batch: RemittanceBatch, *, user: User | None) -> None:
 
 def export_rows(batch: RemittanceBatch):
     """Yield the batch file's rows, one per worker, with full NIKs."""
+    # The campaign's package, the same for every month it ever funded (``Campaign.includes_jht``).
+    programs = "+".join(batch.campaign.programs)
     per_worker = db.session.execute(
         sa.select(CoverageMonth.worker_id, sa.func.min(CoverageMonth.month), sa.func.max(CoverageMonth.month),
                   sa.func.count(), sa.func.sum(CoverageMonth.premium_idr))
@@ -163,7 +165,7 @@ def export_rows(batch: RemittanceBatch):
             worker = workers[worker_id]
             yield (worker_nik(worker), worker.full_name, worker.birth_date.isoformat(), worker.sex.value,
                    worker.occupation, worker.regency_code, regency_name(worker.regency_code), worker.kpj or "",
-                   month_code(first), month_code(last), months, int(amount))
+                   month_code(first), month_code(last), months, int(amount), programs)
 
 
 def export_batch(batch: RemittanceBatch, *, user: User | None) -> str:

@@ -42,7 +42,7 @@ def _settings(form: CampaignForm) -> CampaignSettings:
         name=form.name.data, story=form.story.data or "", target_workers=form.target_workers.data,
         term_months=form.term_months.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
         designations=[Designation(v) for v in form.designations.data or []],
-        mustahik_only=form.mustahik_only.data,
+        mustahik_only=form.mustahik_only.data, includes_jht=form.includes_jht.data,
         occupations=(form.eligible_occupations.data or "").split(","),
         regions=parse_regions(form.region_lines.data or ""))
 

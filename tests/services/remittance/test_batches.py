@@ -81,7 +81,7 @@ def test_export_holds_full_niks_and_is_audited(funded):
     header, *rows = text.strip().splitlines()
     assert header.startswith("nik,full_name,birth_date,sex,occupation,regency_code")
     assert sorted(r.split(",")[0] for r in rows) == sorted(worker_nik(w) for w in workers)
-    assert rows[0].endswith(f",6,{TERM_COST}")
+    assert rows[0].endswith(f",6,{TERM_COST},jkk+jkm")
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "remittance.export"))
     assert event.user_id == manager.id and event.params == {"batch": batch.id, "workers": len(workers)}
     assert all(worker_nik(w) not in repr(event.params) + event.subject for w in workers)
