@@ -30,9 +30,10 @@ class Worker(db.Model):
         sa.CheckConstraint("monthly_income_idr >= 0", name="income_nonnegative"),
         sa.Index("ix_workers_waitlist", "campaign_id", "verification", "priority", "registered_at"),
         sa.Index("ix_workers_last_live_month", "campaign_id", "last_live_month"),
-        # Covers the count of waiting workers (``campaigns.progress.waiting_condition``) without the table.
+        # Covers the count of waiting workers (``coverage.waitlist.waiting``) without the table; ``company_id``
+        # too, since a company's workers are on no general list.
         sa.Index("ix_workers_waiting", "campaign_id", "verification", "last_live_month", "consent_at",
-                 "flag_reason"),
+                 "flag_reason", "company_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
