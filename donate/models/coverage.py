@@ -95,6 +95,8 @@ class CoverageMonth(db.Model):
         sa.UniqueConstraint("worker_id", "month"),
         sa.CheckConstraint("premium_idr > 0", name="premium_positive"),
         sa.Index("ix_coverage_months_campaign_state", "campaign_id", "state"),
+        # A batch's months by state, and its workers in each, from the index alone (the batch page's summary).
+        sa.Index("ix_coverage_months_batch_state", "batch_id", "state", "worker_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,7 +109,7 @@ class CoverageMonth(db.Model):
     allocation_id: Mapped[int] = mapped_column(sa.ForeignKey("allocations.id"), index=True)
     state: Mapped[CoverageState] = mapped_column(enum_column(CoverageState), default=CoverageState.funded)
     #: The remittance batch that sent this month to BPJS (see ``models.remittance``).
-    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("remittance_batches.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("remittance_batches.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     worker: Mapped[Worker] = relationship()

@@ -51,8 +51,9 @@ class Journal(db.Model):
     postings: Mapped[list["Posting"]] = relationship(back_populates="journal", order_by="Posting.id")
 
     __table_args__ = (
-        # The dashboard's latest entries without sorting the campaign's whole journal.
-        sa.Index("ix_journals_campaign_created", "campaign_id", "created_at"),
+        # The dashboard's latest entries without sorting the campaign's whole journal (the id breaks ties:
+        # entries of one instant would otherwise be sorted all together).
+        sa.Index("ix_journals_campaign_created", "campaign_id", "created_at", "id"),
     )
 
 

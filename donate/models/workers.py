@@ -88,10 +88,13 @@ class Worker(db.Model):
         return f"<Worker {self.public_id}>"
 
 
+# The manager's list of workers, newest first, paged along the index (``services.pages.page_of`` with a key).
+sa.Index("ix_workers_registered", Worker.campaign_id, Worker.registered_at, Worker.id)
 # The waitlist's never-funded half in queue order, read along the index and cut at the first N
-# (``coverage.waitlist.queue_head``): priority descending as ``QUEUE_ORDER`` has it, the id last.
-sa.Index("ix_workers_queue", Worker.campaign_id, Worker.verification, Worker.last_live_month, Worker.priority.desc(),
-         Worker.registered_at, Worker.id)
+# (``coverage.waitlist.queue_head``): priority descending as ``QUEUE_ORDER`` has it, the id last. Partial, so
+# that PostgreSQL, which takes ``IS NULL`` for no equality, still sees the index in the queue's order.
+sa.Index("ix_workers_queue", Worker.campaign_id, Worker.verification, Worker.priority.desc(), Worker.registered_at,
+         Worker.id, postgresql_where=Worker.last_live_month.is_(None), sqlite_where=Worker.last_live_month.is_(None))
 
 
 class RejectedRowsFile(db.Model):

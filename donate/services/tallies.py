@@ -35,7 +35,7 @@ from ..models import (
     Worker,
     WorkerTally,
 )
-from .locks import lock_campaign, upsert
+from .locks import upsert
 
 W = Worker.__table__
 C = CoverageMonth.__table__

@@ -24,6 +24,20 @@ def test_counted_pages_clamp_to_the_last_and_uncounted_ones_say_they_are_past_th
     assert page_of(query, 4, 2, count=False).past_end
 
 
+def test_a_page_read_by_its_keys_first_is_the_same_page(app, make):
+    campaign = make.campaign()
+    make.workers(campaign, 7)
+    query = sa.select(Worker).where(Worker.campaign_id == campaign.id).order_by(Worker.registered_at.desc(),
+                                                                                 Worker.id.desc())
+    for number in (1, 2, 3, 4, 99):
+        plain, keyed = page_of(query, number, 3), page_of(query, number, 3, key=Worker.id)
+        assert ([w.id for w in keyed], keyed.number, keyed.has_next) == (
+            [w.id for w in plain], plain.number, plain.has_next)
+        uncounted = page_of(query, number, 3, count=False, key=Worker.id)
+        assert [w.id for w in uncounted] == [w.id for w in page_of(query, number, 3, count=False)]
+    assert page_of(query, 5, 3, count=False, key=Worker.id).past_end
+
+
 def test_every_paged_view_answers_a_page_past_the_end_without_an_error(app, client, make):
     campaign = make.campaign()
     make.workers(campaign, 3)

@@ -130,19 +130,22 @@ def run_pass(spec: Pass, donation_id: int | None = None) -> Allocation | None:
         .join(rates, sa.and_(rates.c.month >= chosen.c.start_month,
                              rates.c.month < chosen.c.start_month + spec.months))
     )
-    db.session.execute(
+    inserted = db.session.execute(
         sa.insert(C).from_select(
             ["worker_id", "month", "campaign_id", "premium_idr", "designation",
              "allocation_id", "state", "created_at"],
             rows,
         )
-    )
-    tallies.count_new_months(run.id)
-    workers, months, amount = db.session.execute(
-        sa.select(sa.func.count(sa.distinct(C.c.worker_id)), sa.func.count(),
-                  sa.func.coalesce(sa.func.sum(C.c.premium_idr), 0))
-        .where(C.c.allocation_id == run.id)
-    ).one()
+    ).rowcount
+    if inserted:  # a pass that chose nobody has nothing to count (-1: the driver cannot tell, so count)
+        tallies.count_new_months(run.id)
+        workers, months, amount = db.session.execute(
+            sa.select(sa.func.count(sa.distinct(C.c.worker_id)), sa.func.count(),
+                      sa.func.coalesce(sa.func.sum(C.c.premium_idr), 0))
+            .where(C.c.allocation_id == run.id)
+        ).one()
+    else:
+        workers = months = amount = 0
     if not months:
         db.session.delete(run)
         db.session.flush()
@@ -209,10 +212,12 @@ def _candidates(spec: Pass, *, regional: bool = True) -> sa.Select:
             .where(*_eligible(spec),
                    last.c.last_month.between(spec.month - ARREARS_MONTHS, spec.month + RENEWAL_HORIZON))
         )
-    if spec.max_workers is not None and not regional:
-        # A gift for N workers needs only the queue's first N: read them along the index, not the whole queue.
+    limit = None if regional else _most_workers(spec)
+    if limit is not None:
+        # Only the queue's first few can be funded (N asked, or what the budget covers at the least premium):
+        # read them along the index, not the whole queue.
         head = queue_head(sa.select(W.c.id.label("worker_id"), W.c.monthly_income_idr.label("income"),
-                                    W.c.regency_code).where(*_eligible(spec)), spec.month, spec.max_workers)
+                                    W.c.regency_code).where(*_eligible(spec)), spec.month, limit)
         return sa.select(
             head.c.worker_id,
             sa.literal_column(str(int(spec.month))).label("start_month"),
@@ -233,6 +238,22 @@ def _candidates(spec: Pass, *, regional: bool = True) -> sa.Select:
         sa.func.row_number().over(order_by=order).label("queue_pos"),
         region_rank.label("region_rank"),
     ).where(*_eligible(spec), ~still_member(spec.month))
+
+
+def _most_workers(spec: Pass) -> int | None:
+    """Return how many new workers a pass can fund at most: those asked for, and those the budget covers.
+
+    Nobody's term costs less than the premium at the minimum declared income,
+    so a strict prefix the budget pays for is never longer than the budget
+    over that: the exact answer is found among that many at the queue's head.
+    """
+    rates = rates_for_months(spec.month, spec.month + spec.months - 1)
+    jht = spec.campaign.includes_jht
+    least = sum(rates[m].premium(0, jht=jht) for m in range(spec.month, spec.month + spec.months))
+    affordable = spec.budget // least if least > 0 else None
+    if spec.max_workers is None:
+        return affordable
+    return spec.max_workers if affordable is None else min(spec.max_workers, affordable)
 
 
 def _has_region_targets(spec: Pass) -> bool:

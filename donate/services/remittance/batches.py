@@ -26,7 +26,6 @@ from ...models import (
     Campaign,
     CoverageMonth,
     CoverageState,
-    Designation,
     RemittanceBatch,
     User,
     Worker,

@@ -27,6 +27,7 @@ from ...models import (
     User,
     Verification,
     Worker,
+    WorkerTally,
 )
 from ...regions import regency, regency_name
 from .. import tallies
@@ -346,6 +347,12 @@ def _forget_rejected_months(worker: Worker) -> None:
 
     db.session.execute(sa.delete(CoverageMonth).where(
         CoverageMonth.worker_id == worker.id, CoverageMonth.state == CoverageState.rejected))
+
+
+def registered_count(campaign: Campaign) -> int:
+    """Return how many workers the campaign registered, from the kept tallies rather than a count of them."""
+    return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(WorkerTally.workers), 0))
+                                 .where(WorkerTally.campaign_id == campaign.id)))
 
 
 def masked_nik(worker: Worker) -> str:

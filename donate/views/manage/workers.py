@@ -32,6 +32,7 @@ from ...services.workers.registry import (
     find_worker_by_nik,
     masked_nik,
     register_one,
+    registered_count,
     update_worker,
 )
 from . import REGISTER, bp, campaign_for, csv_download
@@ -41,23 +42,23 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 
 
-def _search(campaign, form: WorkerSearchForm):
-    """Return the query of the registry search."""
-    query = sa.select(Worker).where(Worker.campaign_id == campaign.id)
+def _search(campaign, form: WorkerSearchForm) -> tuple[sa.Select, bool]:
+    """Return the query of the registry search, and whether it narrows the campaign's list."""
+    conditions = []
     if form.name.data:
         words = form.name.data.split()
         for word in words:
-            query = query.where(Worker.full_name.ilike(f"%{word.replace('%', '').replace('_', '')}%"))
+            conditions.append(Worker.full_name.ilike(f"%{word.replace('%', '').replace('_', '')}%"))
     if form.regency.data:
-        query = query.where(Worker.regency_code == form.regency.data.strip())
+        conditions.append(Worker.regency_code == form.regency.data.strip())
     state = form.state.data
     if state in ("pending", "verified", "rejected"):
-        query = query.where(Worker.verification == Verification(state))
+        conditions.append(Worker.verification == Verification(state))
     elif state == "flagged":
-        query = query.where(Worker.flag_reason.is_not(None))
+        conditions.append(Worker.flag_reason.is_not(None))
     elif state == "no-consent":
-        query = query.where(Worker.consent_at.is_(None))
-    return query
+        conditions.append(Worker.consent_at.is_(None))
+    return sa.select(Worker).where(Worker.campaign_id == campaign.id, *conditions), bool(conditions)
 
 
 @bp.get("/campaigns/<slug>/workers")
@@ -67,8 +68,11 @@ def workers(slug):
     form = WorkerSearchForm(request.args)
     form.validate()
     per_page = min(max(request.args.get("per_page", PAGE_SIZE, type=int), 10), MAX_PAGE_SIZE)
-    page = page_of(_search(campaign, form).order_by(Worker.registered_at.desc(), Worker.id.desc()),
-                   request.args.get("page", 1, type=int), per_page)
+    query, filtered = _search(campaign, form)
+    # Newest first along ix_workers_registered; the unfiltered total is the kept tally, not a count.
+    page = page_of(query.order_by(Worker.registered_at.desc(), Worker.id.desc()),
+                   request.args.get("page", 1, type=int), per_page, key=Worker.id,
+                   total=None if filtered else registered_count(campaign))
     return render_template("manage/workers.html", campaign=campaign, form=form, workers=page.items,
                            total=page.total, page=page, masked={w.id: masked_nik(w) for w in page}, regency_name=regency_name,
                            can_manage=can_manage(current_user, campaign), verify_form=ConfirmForm(),
