@@ -17,9 +17,11 @@ Every job sees its own session (a fresh app context), never the caller's.
 """
 
 import secrets
+import sqlite3
 import threading
 import traceback
 from collections.abc import Callable
+from contextlib import closing
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -152,8 +154,10 @@ def run_background_job(job_id: int, *, now) -> None:
     db.session.commit()
 
     def progress(done: int, total: int | None = None) -> None:
-        if db.engine.dialect.name == "sqlite":
-            return  # one writer at a time: the work holds the lock, so the bar jumps to the end when it is done
+        side = _progress_file()
+        if side is not None:  # SQLite: the work holds the one write lock, so progress goes beside the database
+            _record_side_progress(side, job_id, done, total)
+            return
         values = {"done": done} if total is None else {"done": done, "total": total}
         with db.engine.begin() as conn:  # a connection of its own: the page sees it while the work runs
             conn.execute(sa.update(BackgroundJob).where(BackgroundJob.id == job_id).values(**values))
@@ -166,11 +170,59 @@ def run_background_job(job_id: int, *, now) -> None:
         row = db.session.get(BackgroundJob, job_id)
         row.state, row.error, row.finished_at = JobState.failed, str(exc)[:500] or type(exc).__name__, clock.now()
         db.session.commit()
+        _forget_side_progress(job_id)
         raise
     row = db.session.get(BackgroundJob, job_id)
     row.state, row.result, row.finished_at = JobState.done, result or {}, clock.now()
     row.done = max(row.done, row.total)
     db.session.commit()
+    _forget_side_progress(job_id)
+
+
+def _forget_side_progress(job_id: int) -> None:
+    side = _progress_file()
+    if side is not None:
+        with closing(_side_table(side)) as connection, connection:
+            connection.execute("DELETE FROM progress WHERE job_id = ?", (job_id,))
+
+
+def _progress_file() -> str | None:
+    """Return the file that keeps running jobs' progress beside a SQLite database (``None`` elsewhere).
+
+    SQLite lets one writer at a time into a database, and the job is that
+    writer until it commits: its progress could not be written to its own row
+    before the end. A second, tiny database file has a lock of its own.
+    """
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return f"{url.database}-progress"
+
+
+def _side_table(path: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=5)
+    connection.execute("CREATE TABLE IF NOT EXISTS progress (job_id INTEGER PRIMARY KEY, done INTEGER NOT NULL, "
+                       "total INTEGER)")
+    return connection
+
+
+def _record_side_progress(path: str, job_id: int, done: int, total: int | None) -> None:
+    with closing(_side_table(path)) as connection, connection:
+        connection.execute("INSERT INTO progress (job_id, done, total) VALUES (?, ?, ?) ON CONFLICT (job_id) "
+                           "DO UPDATE SET done = excluded.done, total = coalesce(excluded.total, total)",
+                           (job_id, done, total))
+
+
+def progress_of(row: BackgroundJob) -> tuple[int, int]:
+    """Return how far a job got (done, total), wherever the running work keeps it."""
+    done, total = row.done, row.total
+    side = _progress_file() if row.state == JobState.running else None
+    if side is not None:
+        with closing(_side_table(side)) as connection:
+            found = connection.execute("SELECT done, total FROM progress WHERE job_id = ?", (row.id,)).fetchone()
+        if found is not None:
+            done, total = max(done, found[0]), found[1] or total
+    return done, total
 
 
 def work(*, burst: bool = False) -> None:

@@ -118,3 +118,62 @@ def test_on_redis_mail_goes_through_the_queue_with_retries(app, monkeypatch):
     jobs.work(burst=True)
     db.session.expire_all()
     assert message.sent_at is not None and len(FakeSMTP.sent) == 1
+
+
+# --------------------------------------------------------------------------- long work with its progress
+
+
+def test_an_import_tells_how_far_it_got_as_it_goes(app, make, monkeypatch):
+    from donate.services.workers import imports
+    from tests.conftest import NOW, TODAY
+
+    monkeypatch.setattr(imports, "_CHUNK", 2)
+    campaign = make.campaign()
+    heard: list[int] = []
+    report = imports.import_workers(campaign, make.worker_csv([make.csv_row() for _ in range(5)]), today=TODAY,
+                                    now=NOW, progress=heard.append)
+    assert report.imported == 5
+    # Rows checked (2, 4, all 5), then checked plus inserted (5 + 2, 5 + 4), out of twice the rows.
+    assert heard == [2, 4, 5, 7, 9]
+
+
+def test_the_progress_page_reads_what_the_running_work_reported(app, make):
+    from donate.models import BackgroundJob
+    from donate.services.locks import lock_campaign
+
+    seen = {}
+
+    @jobs.job("test_progress")
+    def halfway(job, progress, *, now):
+        lock_campaign(job.campaign_id)  # the work holds its writes (on SQLite, the database's one write lock) ...
+        progress(3, 10)  # ... and the page, asking now, still sees how far it got
+        seen["during"] = jobs.progress_of(db.session.get(BackgroundJob, job.id, populate_existing=True))
+        return {"ok": True}
+
+    try:
+        campaign = make.campaign()
+        row = jobs.start_job("test_progress", campaign_id=campaign.id, total=10)
+        db.session.commit()
+    finally:
+        jobs.JOBS.pop("test_progress", None)
+    assert seen["during"] == (3, 10)
+    db.session.refresh(row)
+    assert (row.state.value, row.done, row.total, row.result) == ("done", 10, 10, {"ok": True})
+
+
+def test_allocating_runs_as_a_job_whose_page_shows_the_result(app, client, make):
+    from donate.models import Role
+    from tests.conftest import PREMIUM
+    from tests.manage_helpers import login, staff_user
+
+    campaign = make.campaign(term_months=6)
+    make.workers(campaign, 2)
+    make.paid_gift(campaign, 2 * 6 * PREMIUM)
+    manager = staff_user("amil@example.org", Role.manager, campaign)
+    db.session.commit()
+    login(client, manager)
+    response = client.post(f"/manage/campaigns/{campaign.slug}/allocation", data={"confirm": "y"})
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    page = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "Allocated: 2 workers, 12 months." in page
+    assert 'http-equiv="refresh"' not in page

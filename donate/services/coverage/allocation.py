@@ -18,6 +18,7 @@ caller's campaign lock (``lock_campaign``) serialises passes, and the unique
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -77,20 +78,28 @@ class Pass:
     company_id: int | None = None
 
 
-def allocate_pool(campaign: Campaign, *, today: dt.date,
-                  now: dt.datetime) -> list[Allocation]:
-    """Spend the campaign's pool on renewals, then new workers; return the runs made."""
+#: The passes of one allocation, in order: renewals, then new workers, each designation in turn.
+PASSES = tuple((kind, designation) for kind in (AllocationKind.renewal, AllocationKind.new)
+               for designation in DESIGNATION_ORDER)
+
+
+def allocate_pool(campaign: Campaign, *, today: dt.date, now: dt.datetime,
+                  progress: Callable[[int], None] | None = None) -> list[Allocation]:
+    """Spend the campaign's pool on renewals, then new workers; return the runs made.
+
+    ``progress`` hears how many of the ``PASSES`` are done after each.
+    """
     lock_campaign(campaign.id)
     month = current_month(today)
     runs = []
-    for kind in (AllocationKind.renewal, AllocationKind.new):
-        for designation in DESIGNATION_ORDER:
-            budget = ledger.balance(campaign.id, Account.pool, designation)
-            if budget <= 0:
-                continue
+    for done, (kind, designation) in enumerate(PASSES, start=1):
+        budget = ledger.balance(campaign.id, Account.pool, designation)
+        if budget > 0:
             run = run_pass(Pass(campaign, designation, kind, month, budget, campaign.term_months, now=now))
             if run is not None:
                 runs.append(run)
+        if progress is not None:
+            progress(done)
     return runs
 
 

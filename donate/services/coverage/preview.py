@@ -5,11 +5,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ... import jobs
 from ...extensions import db
 from ...models import (
     Account,
     Allocation,
     AllocationKind,
+    BackgroundJob,
     Campaign,
     CoverageMonth,
     Designation,
@@ -18,7 +20,7 @@ from ...models import (
 )
 from .. import ledger
 from ..access import audit
-from .allocation import DESIGNATION_ORDER, allocate_pool
+from .allocation import DESIGNATION_ORDER, PASSES, allocate_pool
 
 
 @dataclass
@@ -79,9 +81,26 @@ def preview_allocation(campaign: Campaign, *, today: dt.date, now: dt.datetime) 
     return AllocationPreview(previews, dict(sorted(regions.items())), pool_before, pool_after)
 
 
-def run_allocation(campaign: Campaign, *, user: User, today: dt.date, now: dt.datetime) -> list[Allocation]:
+def start_allocation(campaign: Campaign, *, user: User, today: dt.date) -> BackgroundJob:
+    """Have the pool allocated off the request, as a job whose page shows each pass done."""
+    return jobs.start_job("allocate_pool", campaign_id=campaign.id, user_id=user.id, total=len(PASSES),
+                          params={"today": today.isoformat()})
+
+
+@jobs.job("allocate_pool")
+def run_allocation_job(job: BackgroundJob, progress, *, now: dt.datetime) -> dict:
+    """Allocate the pool for the day the manager asked (the job's ``today``); return what the page shows."""
+    campaign = db.session.get(Campaign, job.campaign_id)
+    runs = run_allocation(campaign, user=db.session.get(User, job.user_id),
+                          today=dt.date.fromisoformat(job.params["today"]), now=now, progress=progress)
+    return {"runs": len(runs), "workers": sum(r.workers for r in runs), "months": sum(r.months for r in runs),
+            "amount_idr": sum(r.amount_idr for r in runs)}
+
+
+def run_allocation(campaign: Campaign, *, user: User, today: dt.date, now: dt.datetime,
+                   progress=None) -> list[Allocation]:
     """Allocate the pool and log what was done."""
-    runs = allocate_pool(campaign, today=today, now=now)
+    runs = allocate_pool(campaign, today=today, now=now, progress=progress)
     audit.record_action(
         "allocation.run", user=user, campaign=campaign, subject=f"{len(runs)} runs",
         params={"runs": [{"kind": r.kind.value, "designation": r.designation.value, "workers": r.workers,

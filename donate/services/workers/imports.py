@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import itertools
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -162,7 +163,8 @@ class _Unclosable(io.BufferedIOBase):
 
 
 def import_workers(campaign: Campaign, data, *, today: dt.date, now: dt.datetime, verified: bool = True,
-                   skip_invalid: bool = False, company_id: int | None = None) -> ImportReport:
+                   skip_invalid: bool = False, company_id: int | None = None,
+                   progress: Callable[[int], None] | None = None) -> ImportReport:
     """Check every row and import them; with a bad row, import nothing unless ``skip_invalid``.
 
     With ``company_id``, the workers come from a company's own list and are
@@ -172,13 +174,19 @@ def import_workers(campaign: Campaign, data, *, today: dt.date, now: dt.datetime
     by row: first to check every row (keeping only each NIK's keyed hash and
     the rejected rows), then to insert the good ones in chunks; so a 20 MB
     upload needs memory for its hashes, not for its rows.
+
+    ``progress`` hears how far it got, in rows checked and then rows checked
+    plus rows inserted (out of twice the rows), every chunk.
     """
+    tell = progress or (lambda done: None)
     report = ImportReport()
     source = _rewindable(data)
     box = vault()
     first_line_of: dict[str, int] = {}  # keyed NIK hash -> line
     for line, raw in iter_rows(source()):
         report.rows += 1
+        if report.rows % _CHUNK == 0:
+            tell(report.rows)
         try:
             details = check_worker(raw, today=today)
         except WorkerInvalid as exc:
@@ -205,8 +213,10 @@ def import_workers(campaign: Campaign, data, *, today: dt.date, now: dt.datetime
     if report.rejected and not skip_invalid:
         return report
 
+    tell(report.rows)
     kept_lines = {line for h, line in first_line_of.items() if h not in registered}
     chunk = []
+    inserted = 0
     for line, raw in iter_rows(source()):
         if line not in kept_lines:
             continue
@@ -214,7 +224,9 @@ def import_workers(campaign: Campaign, data, *, today: dt.date, now: dt.datetime
                      | {"company_id": company_id})
         if len(chunk) == _CHUNK:
             insert_worker_rows(campaign, chunk)
+            inserted += len(chunk)
             chunk = []
+            tell(report.rows + inserted)
     insert_worker_rows(campaign, chunk)
     report.imported = len(kept_lines)
     return report
@@ -267,7 +279,8 @@ def run_upload(job: BackgroundJob, progress, *, now: dt.datetime) -> dict:
     user = db.session.get(User, job.user_id)
     result = upload_workers(campaign, vault().decrypt(job.payload), user=user, verified=job.params["verified"],
                             skip_invalid=job.params["skip_invalid"],
-                            today=dt.date.fromisoformat(job.params["today"]), now=now)  # the day of the upload
+                            today=dt.date.fromisoformat(job.params["today"]), now=now,  # the day of the upload
+                            progress=progress)
     job.payload = None  # the NIKs of the file are not kept beyond the import
     report = result.report
     return {"rows": report.rows, "imported": report.imported, "applied": result.imported,
@@ -287,10 +300,10 @@ def _in_each_language(reason) -> dict[str, str]:
 
 def upload_workers(campaign: Campaign, data, *, user: User, verified: bool,
                    skip_invalid: bool, today: dt.date, now: dt.datetime,
-                   company_id: int | None = None) -> UploadResult:
+                   company_id: int | None = None, progress: Callable[[int], None] | None = None) -> UploadResult:
     """Import a CSV from the browser as the CLI does, keeping rejected rows (encrypted) for download."""
     report = import_workers(campaign, data, today=today, now=now, verified=verified, skip_invalid=skip_invalid,
-                            company_id=company_id)
+                            company_id=company_id, progress=progress)
     result = UploadResult(report=report, imported=not report.rejected or skip_invalid)
     if report.rejected:
         stream = io.StringIO()

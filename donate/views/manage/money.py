@@ -15,7 +15,7 @@ from ...forms.manage import AllocateForm, FundingForm, RefundForm, ResolveFlagFo
 from ...models import Designation, Donation, FlaggedEvent, Payment, PaymentState
 from ...regions import regency_name
 from ...services.campaigns.books import gifts_received, money_by_funder
-from ...services.coverage.preview import preview_allocation, run_allocation
+from ...services.coverage.preview import preview_allocation, start_allocation
 from ...services.coverage.waitlist import waitlist
 from ...services.money.donations import DonationRefused, record_institutional_funding
 from ...services.money.refunds import RefundRefused, RefundUnavailable, request_refund, send_refund
@@ -68,11 +68,10 @@ def allocate(slug):
     if not form.validate_on_submit():
         flash(_("Tick the box to confirm you checked the preview."))
         return redirect(url_for("manage.allocation", slug=campaign.slug))
-    runs = run_allocation(campaign, user=current_user, today=clock.today(), now=clock.now())
+    # Off the request: at GN Lingkaran's size a run takes seconds; the job's page shows each pass done.
+    job = start_allocation(campaign, user=current_user, today=clock.today())
     db.session.commit()
-    flash(_("Allocated: %(workers)s workers, %(months)s months.", workers=sum(r.workers for r in runs),
-            months=sum(r.months for r in runs)) if runs else _("Nothing to allocate."))
-    return redirect(url_for("manage.allocation", slug=campaign.slug))
+    return redirect(url_for("manage.job", slug=campaign.slug, job_token=job.token))
 
 
 PAGE_SIZE = 50
