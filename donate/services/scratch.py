@@ -30,8 +30,12 @@ def scratch_table(name: str, columns: Sequence[sa.Column], rows: Sequence[dict])
     connection = db.session.connection()
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
     table.create(connection)
+    # The driver's own executemany: plain ints, strings and booleans need none of SQLAlchemy's per-row processing.
+    names = [column.name for column in columns]
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    insert = f"INSERT INTO {name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
     for start in range(0, len(rows), _CHUNK):
-        connection.execute(sa.insert(table), list(rows[start:start + _CHUNK]))
+        connection.exec_driver_sql(insert, [tuple(row[n] for n in names) for row in rows[start:start + _CHUNK]])
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"ANALYZE {name}")  # autovacuum never sees temporary tables
     yield table
