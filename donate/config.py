@@ -92,6 +92,11 @@ class Defaults:
     JOBS_MODE = ""
     #: The RQ queue's name.
     JOBS_QUEUE = "lindungi"
+    #: Redis that caches the public figures of each campaign (keyed by their version, so never stale);
+    #: empty: ``REDIS_URL``'s, and with neither the figures are read from the database every time.
+    CACHE_URL = ""
+    #: Seconds a cached figure is kept (a new version replaces it at once); 0 turns the cache off.
+    CACHE_SECONDS = 600
 
 
 def _coerce(raw: str, default):

@@ -20,3 +20,33 @@ def test_migrations_form_one_line(app):
     config = Config()
     config.set_main_option("script_location", app.extensions["migrate"].directory)
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_sqlite_upgrades_a_database_that_holds_data(tmp_path):
+    """Batch migrations rebuild tables on SQLite; rows pointing at them must not stop the upgrade."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from donate import create_app
+    from tests.conftest import _config
+
+    url = f"sqlite:///{tmp_path / 'upgrade.sqlite3'}"
+    app = create_app(_config(url, tmp_path))
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="0013")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO campaigns (slug, name, story, target_workers, term_months, status, "
+                                 "designations_accepted, mustahik_only, eligible_occupations, lock_version, "
+                                 "created_at) VALUES ('c', 'C', '', 10, 6, 'open', 'zakat,infak,csr', 0, '', 0, "
+                                 "'2018-03-15 00:00:00')"))
+            conn.execute(sa.text("INSERT INTO donations (campaign_id, kind, designation, amount_idr, donor_name, "
+                                 "is_anonymous, message, locale, amins, created_at) VALUES (1, 'pool', 'infak', "
+                                 "16800, 'A', 0, '', 'id', 0, '2018-03-15 00:00:00')"))
+            conn.execute(sa.text("INSERT INTO payments (donation_id, provider, amount_idr, refunded_idr, state, "
+                                 "created_at) VALUES (1, 'sandbox', 16800, 0, 'created', '2018-03-15 00:00:00')"))
+        upgrade(directory=directory)
+        assert db.session.scalar(sa.text("SELECT COUNT(*) FROM payments")) == 1
+        assert db.session.scalar(sa.text("PRAGMA foreign_keys")) == 1
+        db.session.remove()
+        db.engine.dispose()

@@ -92,10 +92,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        if connection.dialect.name == "sqlite":
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
             # Batch migrations rebuild a table (copy, drop, rename); with foreign keys enforced, dropping a table
             # that other rows point to fails on any database that holds data. The pragma only takes effect
-            # outside a transaction, so it is set before the migrations' own.
+            # outside a transaction, so it is set before the migrations' own; the keys are checked after, and
+            # enforced again on this connection before it goes back to the pool.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         context.configure(
@@ -106,6 +108,12 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"the migrations left rows pointing nowhere: {broken[:5]}")
 
 
 if context.is_offline_mode():

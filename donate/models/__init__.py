@@ -19,7 +19,7 @@ from .coverage import (
     StatusLink,
 )
 from .donors import Amin, PrivacyRequest, PrivacyRequestKind, RenewalReminder, UpdateOptOut
-from .figures import CampaignDonor, CoverageTally, DonorCount, FunderTally, WorkerTally
+from .figures import NEVER_LIVE, CampaignDonor, CoverageTally, DonorCount, EligibleTally, FunderTally, OccupationTally, WorkerTally
 from .jobs import BackgroundJob, JobState
 from .ledger import Account, AccountBalance, Journal, Posting
 from .mail import OutboxMessage
@@ -78,13 +78,16 @@ __all__ = [
     "Donation",
     "DonationKind",
     "DonorCount",
+    "EligibleTally",
     "FunderTally",
     "Hold",
     "Journal",
     "JobState",
     "LineState",
     "MandiriNotice",
+    "NEVER_LIVE",
     "LIVE_STATES",
+    "OccupationTally",
     "OutboxMessage",
     "Payment",
     "PAYMENT_TRANSITIONS",

@@ -60,6 +60,9 @@ class Campaign(db.Model):
     cover_image: Mapped[str | None] = mapped_column(sa.String(80))
     #: Bumped to take a row lock that serialises money moves within the campaign.
     lock_version: Mapped[int] = mapped_column(default=0)
+    #: A random token replaced by each transaction that changes the campaign or its figures
+    #: (``services.locks.lock_campaign``): what a cached copy of its figures is keyed by.
+    figures_version: Mapped[str | None] = mapped_column(sa.String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     regions: Mapped[list["CampaignRegion"]] = relationship(

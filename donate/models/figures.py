@@ -75,3 +75,39 @@ class DonorCount(db.Model):
 
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), primary_key=True)
     donors: Mapped[int] = mapped_column(default=0)
+
+
+#: ``EligibleTally.last_live_month`` of workers never funded (no month is numbered below zero).
+NEVER_LIVE = -1
+
+
+class EligibleTally(db.Model):
+    """How many of a campaign's workers in one regency may be funded and had their last live month then.
+
+    A worker counts here while verified, consenting, not flagged and within
+    the campaign's own rules (``coverage.waitlist.meets_rules`` for any of
+    its money; ``is_mustahik`` tells the ones zakat may fund too); workers
+    never funded are under :data:`NEVER_LIVE`. Who waits in a month is then
+    the rows whose last live month is older than the arrears window
+    (``coverage.waitlist.waiting_count``): exact on any day, since passing
+    months only move that line, never the rows.
+    """
+
+    __tablename__ = "eligible_tallies"
+
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), primary_key=True)
+    regency_code: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    is_mustahik: Mapped[bool] = mapped_column(primary_key=True)
+    #: ``Worker.last_live_month``, or :data:`NEVER_LIVE`.
+    last_live_month: Mapped[int] = mapped_column(primary_key=True)
+    workers: Mapped[int] = mapped_column(default=0)
+
+
+class OccupationTally(db.Model):
+    """How many of a campaign's workers who may be funded (as in ``EligibleTally``) have one occupation."""
+
+    __tablename__ = "occupation_tallies"
+
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), primary_key=True)
+    occupation: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    workers: Mapped[int] = mapped_column(default=0)

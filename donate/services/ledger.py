@@ -28,7 +28,7 @@ from ..models import (
 )
 from . import tallies
 from .errors import DomainError
-from .locks import lock_campaign, upsert
+from .locks import campaign_locked, lock_campaign, upsert
 
 Line = tuple[Account, Designation, int]
 
@@ -67,6 +67,7 @@ def _add_to_balances(campaign_id: int, lines: list[Line]) -> None:
     deltas: dict[tuple[Account, Designation], int] = defaultdict(int)
     for account, designation, amount in lines:
         deltas[(account, designation)] += amount
+    campaign_locked([campaign_id])
     table = AccountBalance.__table__
     statement = upsert(table).values([
         {"campaign_id": campaign_id, "account": account, "designation": designation, "balance_idr": amount}

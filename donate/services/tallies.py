@@ -14,28 +14,34 @@ them all (after a bulk load or a repair).
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import (
     LIVE_STATES,
+    NEVER_LIVE,
     Account,
     AccountBalance,
+    Campaign,
     CampaignDonor,
     CoverageMonth,
     CoverageState,
     CoverageTally,
     Donation,
     DonorCount,
+    EligibleTally,
     FunderTally,
+    OccupationTally,
     Journal,
     Payment,
     Posting,
     Worker,
     WorkerTally,
 )
-from .locks import upsert
+from .coverage.waitlist import eligible, is_fundable, meets_rules
+from .locks import campaign_locked, lock_campaign, upsert
 
 W = Worker.__table__
 C = CoverageMonth.__table__
@@ -61,6 +67,7 @@ def _add(model, rows: list[dict], *counters: str) -> None:
     rows = [row for row in merged.values() if any(row[c] for c in counters)]
     if not rows:
         return
+    campaign_locked({row["campaign_id"] for row in rows})
     for start in range(0, len(rows), _CHUNK):
         statement = upsert(table).values(rows[start:start + _CHUNK])
         db.session.execute(statement.on_conflict_do_update(
@@ -70,18 +77,69 @@ def _add(model, rows: list[dict], *counters: str) -> None:
 
 # --------------------------------------------------------------------------- workers
 
+#: What a worker's place in the worker and eligible tallies follows from.
+_WORKER_FACTS = (W.c.campaign_id, W.c.regency_code, W.c.live_months, W.c.last_live_month, W.c.verification,
+                 W.c.consent_at.is_not(None).label("consented"), W.c.flag_reason.is_not(None).label("flagged"),
+                 W.c.is_mustahik, W.c.occupation, W.c.company_id.is_not(None).label("reserved"))
+#: The worker attributes those facts are read from: a change to any moves the worker between tally rows.
+TALLIED_ATTRIBUTES = ("campaign_id", "regency_code", "live_months", "last_live_month", "verification",
+                      "consent_at", "flag_reason", "is_mustahik", "occupation", "company_id")
 
-def _worker_rows(ids, sign: int) -> list[dict]:
-    """Return the tally rows the workers ``ids`` (a select or a list) stand for now, times ``sign``."""
-    return [{"campaign_id": c, "regency_code": r, "live_months": m, "workers": sign * n}
-            for c, r, m, n in db.session.execute(
-                sa.select(W.c.campaign_id, W.c.regency_code, W.c.live_months, sa.func.count())
-                .where(W.c.id.in_(ids)).group_by(W.c.campaign_id, W.c.regency_code, W.c.live_months))]
+
+def _worker_rows(ids, sign: int) -> tuple[list[dict], list[dict]]:
+    """Return the worker and eligible tally rows the workers ``ids`` (a select or a list) stand for, times ``sign``.
+
+    An eligible row carries the worker's occupation too, for the occupation tally. Workers a
+    company brought are on its list only, so not counted as eligible (the general waitlist).
+    """
+    counted, fundable = [], []
+    for (c, r, months, last, verification, consented, flagged, mustahik, occupation, reserved,
+         n) in db.session.execute(
+            sa.select(*_WORKER_FACTS, sa.func.count()).where(W.c.id.in_(ids)).group_by(*_WORKER_FACTS)):
+        counted.append({"campaign_id": c, "regency_code": r, "live_months": months, "workers": sign * n})
+        if not reserved and meets_rules(
+                db.session.get(Campaign, c), None, verification=verification, consented=bool(consented),
+                flagged=bool(flagged), is_mustahik=bool(mustahik), occupation=occupation):
+            fundable.append({"campaign_id": c, "regency_code": r, "is_mustahik": bool(mustahik),
+                             "last_live_month": NEVER_LIVE if last is None else last, "occupation": occupation,
+                             "workers": sign * n})
+    return counted, fundable
+
+
+def _add_workers(*parts: tuple[list[dict], list[dict]]) -> None:
+    """Add worker and eligible tally rows (from :func:`_worker_rows`) to the worker, eligible and occupation tallies."""
+    _add(WorkerTally, [row for counted, _ in parts for row in counted], "workers")
+    fundable = [row for _, rows in parts for row in rows]
+    _add(EligibleTally, [{k: v for k, v in row.items() if k != "occupation"} for row in fundable], "workers")
+    _add(OccupationTally, [{"campaign_id": row["campaign_id"], "occupation": row["occupation"],
+                            "workers": row["workers"]} for row in fundable], "workers")
 
 
 def count_new_workers(condition) -> None:
     """Count workers just inserted (``condition`` selects them) as registered with nothing funded."""
-    _add(WorkerTally, _worker_rows(sa.select(W.c.id).where(condition), 1), "workers")
+    _add_workers(_worker_rows(sa.select(W.c.id).where(condition), 1))
+
+
+def _chunks(ids) -> list:
+    """Split a list of ids into chunks of at most ``_CHUNK``; a select stays whole."""
+    if not isinstance(ids, (list, tuple, set)):
+        return [ids]
+    ids = list(ids)
+    return [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+
+
+@contextmanager
+def workers_changing(ids):
+    """Keep the tallies right around an SQL update of the workers ``ids`` (a select or a list).
+
+    What the workers stood for is taken out before the block and what they
+    stand for after it is added; the caller holds the campaign lock. (The
+    ORM's own changes to workers are counted by the session hook below.)
+    """
+    chunks = _chunks(ids)
+    before = [_worker_rows(chunk, -1) for chunk in chunks]
+    yield
+    _add_workers(*before, *(_worker_rows(chunk, 1) for chunk in chunks))
 
 
 def recount_workers(ids) -> None:
@@ -89,22 +147,21 @@ def recount_workers(ids) -> None:
 
     ``ids`` is a select of worker ids or a list; the caller holds the campaign lock.
     """
-    chunks = [ids] if not isinstance(ids, (list, tuple, set)) else \
-        [list(ids)[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     live = sa.and_(C.c.worker_id == W.c.id, C.c.state.in_(LIVE))
-    for chunk in chunks:
-        before = _worker_rows(chunk, -1)
-        db.session.execute(
-            sa.update(W).where(W.c.id.in_(chunk)).values(
-                live_months=sa.select(sa.func.count()).where(live).scalar_subquery(),
-                last_live_month=sa.select(sa.func.max(C.c.month)).where(live).scalar_subquery())
-            .execution_options(synchronize_session=False))
-        after = _worker_rows(chunk, 1)
-        merged: dict[tuple, int] = defaultdict(int)
-        for row in before + after:
-            merged[(row["campaign_id"], row["regency_code"], row["live_months"])] += row["workers"]
-        _add(WorkerTally, [{"campaign_id": c, "regency_code": r, "live_months": m, "workers": n}
-                           for (c, r, m), n in merged.items()], "workers")
+    for chunk in _chunks(ids):
+        with workers_changing(chunk):
+            db.session.execute(
+                sa.update(W).where(W.c.id.in_(chunk)).values(
+                    live_months=sa.select(sa.func.count()).where(live).scalar_subquery(),
+                    last_live_month=sa.select(sa.func.max(C.c.month)).where(live).scalar_subquery())
+                .execution_options(synchronize_session=False))
+
+
+def recount_eligible(campaign_id: int) -> None:
+    """Count a campaign's eligible workers again from scratch (after its rules changed); under its lock."""
+    for model in (EligibleTally, OccupationTally):
+        db.session.execute(sa.delete(model).where(model.campaign_id == campaign_id))
+    _add_workers(([], _worker_rows(sa.select(W.c.id).where(W.c.campaign_id == campaign_id), 1)[1]))
 
 
 # --------------------------------------------------------------------------- coverage months
@@ -230,9 +287,37 @@ def recount_donors(campaign_id: int, sources: Iterable[str]) -> None:
 # --------------------------------------------------------------------------- the session hook
 
 
+def _changed(obj, attributes) -> bool:
+    """Return whether the ORM is about to write a new value to any of ``attributes`` of ``obj``."""
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in attributes)
+
+
+@sa.event.listens_for(sa.orm.Session, "before_flush")
+def _note_workers_changing(session, flush_context, instances) -> None:
+    """Take out what changed or deleted workers stood for, before the flush writes them.
+
+    Their campaign is locked first, as every writer of the tallies does, so
+    nothing moves the same workers between this and the count after the flush.
+    """
+    changing = [obj for obj in session.dirty if isinstance(obj, Worker) and obj.id is not None
+                and _changed(obj, TALLIED_ATTRIBUTES)]
+    changing += [obj for obj in session.deleted if isinstance(obj, Worker) and obj.id is not None]
+    if not changing:
+        return
+    campaigns = {obj.campaign_id for obj in changing}
+    campaigns.update(c for obj in changing for c in sa.inspect(obj).attrs.campaign_id.history.deleted)
+    for campaign_id in sorted(c for c in campaigns if c is not None):
+        lock_campaign(campaign_id)
+    ids = sorted({obj.id for obj in changing})
+    session.info.setdefault("workers_changing", []).append((ids, [_worker_rows(c, -1) for c in _chunks(ids)]))
+
+
 @sa.event.listens_for(sa.orm.Session, "after_flush")
 def _count_orm_changes(session, flush_context) -> None:
     """Count coverage months and workers the ORM just inserted, changed or deleted."""
+    for ids, before in session.info.pop("workers_changing", []):
+        _add_workers(*before, *(_worker_rows(chunk, 1) for chunk in _chunks(ids)))
     months: list[tuple] = []
     workers: set[int] = set()
     for obj in session.new:
@@ -241,8 +326,7 @@ def _count_orm_changes(session, flush_context) -> None:
                            obj.premium_idr, 1))
             workers.add(obj.worker_id)
         elif isinstance(obj, Worker):
-            _add(WorkerTally, [{"campaign_id": obj.campaign_id, "regency_code": obj.regency_code,
-                                "live_months": obj.live_months or 0, "workers": 1}], "workers")
+            _add_workers(_new_worker_rows(obj))
     for obj in session.deleted:
         if isinstance(obj, CoverageMonth):
             months.append((obj.campaign_id, obj.month, obj.state, obj.designation, 1, obj.premium_idr, -1))
@@ -262,16 +346,22 @@ def _count_orm_changes(session, flush_context) -> None:
     if workers:
         recount_workers(sorted(workers))
         session.info.setdefault("recounted_workers", set()).update(workers)
+    for obj in session.dirty:
+        if isinstance(obj, Campaign) and _changed(obj, ("mustahik_only", "eligible_occupations")):
+            recount_eligible(obj.id)
 
 
-@sa.event.listens_for(sa.orm.Session, "after_flush_postexec")
-def _expire_recounted(session, flush_context) -> None:
-    """Reload the live months of workers recounted by SQL behind the identity map's back."""
-    recounted = session.info.pop("recounted_workers", None)
-    if recounted:
-        for obj in list(session.identity_map.values()):
-            if isinstance(obj, Worker) and obj.id in recounted:
-                session.expire(obj, ["live_months", "last_live_month"])
+def _new_worker_rows(worker: Worker) -> tuple[list[dict], list[dict]]:
+    """Return the tally rows a worker the ORM just inserted stands for."""
+    counted = [{"campaign_id": worker.campaign_id, "regency_code": worker.regency_code,
+                "live_months": worker.live_months or 0, "workers": 1}]
+    campaign = db.session.get(Campaign, worker.campaign_id)
+    if not is_fundable(worker, None, campaign):
+        return counted, []
+    last = worker.last_live_month
+    return counted, [{"campaign_id": worker.campaign_id, "regency_code": worker.regency_code,
+                      "is_mustahik": bool(worker.is_mustahik), "last_live_month": NEVER_LIVE if last is None else last,
+                      "occupation": worker.occupation, "workers": 1}]
 
 
 # --------------------------------------------------------------------------- from scratch
@@ -305,6 +395,17 @@ def _recomputed(donor_keys: dict[int, set[str]]) -> dict[str, dict[tuple, tuple]
             .where(P.c.account.in_([a.value for a in FUNDER_ACCOUNTS]))
             .group_by(P.c.campaign_id, funder, P.c.account, P.c.designation))}
     figures["donor_counts"] = {(c,): (len(keys),) for c, keys in donor_keys.items()}
+    figures["eligible_tallies"], figures["occupation_tallies"] = {}, {}
+    last = sa.func.coalesce(W.c.last_live_month, NEVER_LIVE)
+    for campaign in db.session.scalars(sa.select(Campaign)):
+        figures["eligible_tallies"].update({
+            (c, r, bool(m), n_last): (n,) for c, r, m, n_last, n in db.session.execute(
+                sa.select(W.c.campaign_id, W.c.regency_code, W.c.is_mustahik, last, sa.func.count())
+                .where(*eligible(campaign)).group_by(W.c.campaign_id, W.c.regency_code, W.c.is_mustahik, last))})
+        figures["occupation_tallies"].update({
+            (c, o): (n,) for c, o, n in db.session.execute(
+                sa.select(W.c.campaign_id, W.c.occupation, sa.func.count())
+                .where(*eligible(campaign)).group_by(W.c.campaign_id, W.c.occupation))})
     return figures
 
 
@@ -331,7 +432,10 @@ def _kept() -> dict[str, dict[tuple, tuple]]:
              ("months", "premium_idr")),
             ("funder_tallies", FunderTally, ("campaign_id", "funder", "account", "designation"),
              ("amount_idr", "postings")),
-            ("donor_counts", DonorCount, ("campaign_id",), ("donors",))):
+            ("donor_counts", DonorCount, ("campaign_id",), ("donors",)),
+            ("eligible_tallies", EligibleTally, ("campaign_id", "regency_code", "is_mustahik", "last_live_month"),
+             ("workers",)),
+            ("occupation_tallies", OccupationTally, ("campaign_id", "occupation"), ("workers",))):
         table = model.__table__
         figures[name] = {tuple(row[:len(key)]): tuple(int(v) for v in row[len(key):])
                          for row in db.session.execute(sa.select(*(table.c[k] for k in key + values)))
@@ -389,12 +493,14 @@ def rebuild_figures() -> None:
 
     The caller commits.
     """
+    campaign_locked(db.session.scalars(sa.select(Campaign.id)))  # every campaign's figures may change
     live = sa.and_(C.c.worker_id == W.c.id, C.c.state.in_(LIVE))
     db.session.execute(sa.update(W).values(
         live_months=sa.select(sa.func.count()).where(live).scalar_subquery(),
         last_live_month=sa.select(sa.func.max(C.c.month)).where(live).scalar_subquery())
         .execution_options(synchronize_session=False))
-    for model in (WorkerTally, CoverageTally, FunderTally, CampaignDonor, DonorCount, AccountBalance):
+    for model in (WorkerTally, CoverageTally, FunderTally, CampaignDonor, DonorCount, AccountBalance, EligibleTally,
+                  OccupationTally):
         db.session.execute(sa.delete(model))
     P = Posting.__table__
     db.session.execute(sa.insert(AccountBalance.__table__).from_select(
@@ -408,7 +514,10 @@ def rebuild_figures() -> None:
                                     ("months", "premium_idr")),
                "funder_tallies": (FunderTally, ("campaign_id", "funder", "account", "designation"),
                                   ("amount_idr", "postings")),
-               "donor_counts": (DonorCount, ("campaign_id",), ("donors",))}
+               "donor_counts": (DonorCount, ("campaign_id",), ("donors",)),
+               "eligible_tallies": (EligibleTally, ("campaign_id", "regency_code", "is_mustahik", "last_live_month"),
+                                    ("workers",)),
+               "occupation_tallies": (OccupationTally, ("campaign_id", "occupation"), ("workers",))}
     for name, (model, key, values) in columns.items():
         _add(model, [dict(zip(key + values, k + v)) for k, v in fresh[name].items()], *values)
     donors = [{"campaign_id": c, "donor_key": k} for c, keys in fresh_keys.items() for k in keys]

@@ -135,15 +135,15 @@ def _config(url: str, instance: Path) -> dict:
     }
 
 
-def bench_pg_url(url: str) -> str:
-    """Return the URL of a ``<database>_bench`` database next to ``url``, creating it if missing.
+def bench_pg_url(url: str, suffix: str = "_bench") -> str:
+    """Return the URL of a ``<database>_bench`` (``suffix``) database next to ``url``, creating it if missing.
 
     The test suite resets the public schema of ``DONATE_TEST_DATABASE_URL`` at
     will; a database of its own keeps a concurrent test run and the benchmark
     from dropping each other's tables.
     """
     base = sa.engine.make_url(url)
-    name = f"{base.database}_bench"
+    name = f"{base.database}{suffix}"
     engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
@@ -157,16 +157,16 @@ def bench_pg_url(url: str) -> str:
 class Database:
     """Fresh migrated databases of one kind: a new SQLite file each time, or PostgreSQL reset."""
 
-    def __init__(self, kind: str, tmp: Path):
+    def __init__(self, kind: str, tmp: Path, pg_suffix: str = "_bench"):
         self.kind = kind
         self.tmp = tmp
         self.count = 0
-        self.pg_url = bench_pg_url(PG_URL) if kind == "postgresql" else ""
+        self.pg_url = bench_pg_url(PG_URL, pg_suffix) if kind == "postgresql" else ""
 
-    def fresh_app(self):
-        """Return an app bound to a newly migrated, empty database."""
+    def fresh_app(self, name: str | None = None):
+        """Return an app bound to a newly migrated, empty database (its instance folder ``name`` if given)."""
         self.count += 1
-        instance = self.tmp / f"{self.kind}-{self.count}"
+        instance = self.tmp / (name or f"{self.kind}-{self.count}")
         instance.mkdir()
         url = self.pg_url if self.kind == "postgresql" else f"sqlite:///{instance / 'bench.sqlite3'}"
         app = create_app(_config(url, instance))

@@ -2,7 +2,14 @@
 
 Not part of the test suite (``norecursedirs`` in pyproject). Run it as::
 
-    python tests/benchmarks/bench_pages.py [--workers N] [--only sqlite|postgresql] [--no-gunicorn]
+    python tests/benchmarks/bench_pages.py [--workers N] [--only sqlite|postgresql] [--no-gunicorn] [--keep DIR]
+
+Building the 100k / 1M dataset takes minutes on each database; with
+``--keep DIR`` the first run keeps it (SQLite's file and what the pages need
+in ``DIR``, PostgreSQL's in its ``<name>_bench`` database) and later runs
+with the same ``DIR`` and ``--workers`` reuse it: migrated to the code's
+head, as a deployment would, then (when a migration ran) ``check_ledger``
+must still be clean.
 
 For each database (SQLite always, PostgreSQL when ``DONATE_TEST_DATABASE_URL``
 is set; in a ``<name>_bench`` database of its own, see
@@ -32,10 +39,12 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
+import functools
 import http.client
 import io
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -241,18 +250,19 @@ def _waiting_workers(campaign: Campaign, count: int, offset: int = 0) -> list[Wo
 def time_confirmations(campaign: Campaign, count: int = 15) -> tuple[float, float]:
     """Return the median seconds of confirming a named sponsorship and a pool gift, commit included."""
     named, pooled = [], []
+    run = os.urandom(4).hex()  # a kept dataset is measured again: new payment references each run
     for i, worker in enumerate(_waiting_workers(campaign, count, offset=10)):
         donation = create_donation(campaign, kind=DonationKind.worker, designation=Designation.csr,
-                                   amount_idr=16_800, worker=worker, months=1, donor_email=f"s{i}@bench.invalid")
-        payment = start_payment(donation, "sandbox", f"bench-named-{i}")
+                                   amount_idr=16_800, worker=worker, months=1, donor_email=f"s{run}{i}@bench.invalid")
+        payment = start_payment(donation, "sandbox", f"bench-named-{run}-{i}")
         db.session.commit()
         with Timed() as t:
             assert confirm_payment(payment.id, now=clock.now(), today=clock.today())
             db.session.commit()
         named.append(t.seconds)
         donation = create_donation(campaign, kind=DonationKind.pool, designation=Designation.infak,
-                                   amount_idr=50_000, donor_email=f"p{i}@bench.invalid")
-        payment = start_payment(donation, "sandbox", f"bench-pool-{i}")
+                                   amount_idr=50_000, donor_email=f"p{run}{i}@bench.invalid")
+        payment = start_payment(donation, "sandbox", f"bench-pool-{run}-{i}")
         db.session.commit()
         with Timed() as t:
             assert confirm_payment(payment.id, now=clock.now(), today=clock.today())
@@ -276,7 +286,8 @@ class Timed:
 class QueryCounter:
     """Count the statements the app's engine runs while active, and keep each with its time."""
 
-    def __init__(self):
+    def __init__(self, engine=None):
+        self.engine = engine
         self.count = 0
         self.statements: list[tuple[float, str, object]] = []
 
@@ -289,27 +300,29 @@ class QueryCounter:
             self.statements.append((time.perf_counter() - conn.info.pop("bench_started", 0), statement, parameters))
 
     def __enter__(self):
-        sa.event.listen(db.engine, "before_cursor_execute", self._before)
-        sa.event.listen(db.engine, "after_cursor_execute", self._after)
+        self.engine = self.engine or db.engine
+        sa.event.listen(self.engine, "before_cursor_execute", self._before)
+        sa.event.listen(self.engine, "after_cursor_execute", self._after)
         return self
 
     def __exit__(self, *exc):
-        sa.event.remove(db.engine, "before_cursor_execute", self._before)
-        sa.event.remove(db.engine, "after_cursor_execute", self._after)
+        sa.event.remove(self.engine, "before_cursor_execute", self._before)
+        sa.event.remove(self.engine, "after_cursor_execute", self._after)
 
 
 #: Pages whose slowest statements ``--explain`` prints the plan of.
-EXPLAINED = ("/api/v1/campaigns/<slug>", "donor's browse workers", "POST /api/v1/status (waiting)",
+EXPLAINED = ("/", "/campaigns/<slug>", "/api/v1/campaigns/<slug>", "/transparency/<slug>", "donor's browse workers",
+             "POST /api/v1/status (waiting)", "POST /api/v1/status (lapsed)",
              "manage dashboard", "manage gifts", "manage workers, page 1")
 
 
-def explain(statements, slowest: int = 3) -> None:
+def explain(engine, statements, slowest: int = 3) -> None:
     """Print the plan of the slowest ``statements`` one request ran (EXPLAIN ANALYZE / QUERY PLAN)."""
-    postgres = db.engine.dialect.name == "postgresql"
+    postgres = engine.dialect.name == "postgresql"
     for seconds, statement, parameters in sorted(statements, key=lambda s: -s[0])[:slowest]:
         print(f"    -- {seconds * 1000:.1f} ms: {' '.join(statement.split())[:400]}")
         prefix = "EXPLAIN (ANALYZE, COSTS OFF) " if postgres else "EXPLAIN QUERY PLAN "
-        with db.engine.connect() as conn:
+        with engine.connect() as conn:
             for row in conn.exec_driver_sql(prefix + statement, parameters):
                 print("       ", row[0] if postgres else row[-1])
             conn.rollback()
@@ -329,13 +342,14 @@ def status_queries(campaign: Campaign, facts: dict) -> dict[str, dict]:
         "funded": one_with(C.month == month, C.state == CoverageState.remitted),
         "waiting": _waiting_workers(campaign, 1, offset=100)[0],
         "lapsed": db.session.get(Worker, facts["lapsed"]),
+        "rejected": one_with(C.state == CoverageState.rejected),
     }
     bodies = {state: {"nik": worker_nik(w), "full_name": w.full_name} for state, w in found.items() if w}
     bodies["not_found"] = {"nik": "1471995501900001", "full_name": "Nobody Here"}
     return bodies
 
 
-def pages(campaign: Campaign, facts: dict, client) -> list[tuple[str, str, str, dict | None]]:
+def pages(campaign: Campaign, facts: dict, manage: bool = True) -> list[tuple[str, str, str, dict | None]]:
     """Return (label, method, path, json) of every page to measure."""
     slug = campaign.slug
     result = [
@@ -346,10 +360,15 @@ def pages(campaign: Campaign, facts: dict, client) -> list[tuple[str, str, str, 
         ("/embed/campaigns/<slug>", "GET", f"/embed/campaigns/{slug}", None),
         ("/transparency/<slug>", "GET", f"/transparency/{slug}", None),
         ("donor's browse workers", "GET", f"/donor/campaigns/{slug}/workers", None),
-        ("donor's browse workers, page 50", "GET", f"/donor/campaigns/{slug}/workers?page=50", None),
     ]
+    browse_deep = min(50, facts["workers"] // 2000)  # about a fifth of the waiting workers may be browsed
+    if browse_deep > 1:
+        result.append((f"donor's browse workers, page {browse_deep}", "GET",
+                       f"/donor/campaigns/{slug}/workers?page={browse_deep}", None))
     for state, body in status_queries(campaign, facts).items():
         result.append((f"POST /api/v1/status ({state})", "POST", "/api/v1/status", body))
+    if not manage:
+        return result
     deep = max(facts["workers"] // 50 - 10, 1)
     result += [
         ("manage dashboard", "GET", f"/manage/campaigns/{slug}", None),
@@ -362,14 +381,18 @@ def pages(campaign: Campaign, facts: dict, client) -> list[tuple[str, str, str, 
     return result
 
 
-def measure(client, method: str, path: str, body) -> tuple[int, float, float, int, list]:
-    """Return (queries, p50 ms, p95 ms, requests, the statements of one request) of one page."""
+def measure(client, engine, method: str, path: str, body) -> tuple[int, float, float, int, list]:
+    """Return (queries, p50 ms, p95 ms, requests, the statements of one request) of one page.
+
+    Requests run outside any app context, as a server runs them: each has a
+    session and ``g`` of its own.
+    """
     def call():
         response = client.open(path, method=method, json=body)
         assert response.status_code == 200, (path, response.status_code, response.data[:300])
 
     call()
-    counter = QueryCounter()
+    counter = QueryCounter(engine)
     with counter:
         call()
     times = []
@@ -447,12 +470,14 @@ def _serve(app_spec: str, port: int, env: dict) -> subprocess.Popen:
     raise SystemExit(f"gunicorn {app_spec} did not start")
 
 
-def gunicorn_figures(url: str, instance: Path, status_body: dict, seconds: float) -> list[tuple]:
-    """Return (label, req/s, p99 ms, ratio to hello world) under gunicorn."""
+def gunicorn_figures(url: str, instance: Path, status_body: dict, seconds: float,
+                     cache_url: str = "") -> list[tuple]:
+    """Return (label, req/s, p99 ms, ratio to hello world) under gunicorn; with ``cache_url`` cached too."""
     env = dict(os.environ, DONATE_DATABASE_URL=url, DONATE_INSTANCE_PATH=str(instance),
                DONATE_SECRET_KEY="bench-secret-key", DONATE_ENCRYPTION_KEY="bench-encryption-key",
                DONATE_STATUS_RATELIMIT_CLIENT="1000000 per second",
-               DONATE_STATUS_RATELIMIT_WORKER="1000000 per second", PYTHONPATH=f"{ROOT}:{HERE}")
+               DONATE_STATUS_RATELIMIT_WORKER="1000000 per second", PYTHONPATH=f"{ROOT}:{HERE}",
+               DONATE_CACHE_URL="", DONATE_REDIS_URL="")
     rows = []
     process = _serve("hello_app:app", 8611, env)
     try:
@@ -461,59 +486,125 @@ def gunicorn_figures(url: str, instance: Path, status_body: dict, seconds: float
         process.terminate()
         process.wait()
     rows.append(("hello-world Flask app", hello, hello_p99, 1.0))
-    process = _serve("donate:create_app()", 8612, env)
-    try:
-        for label, method, path, body in (
-                ("/api/v1/campaigns/<slug>", "GET", f"/api/v1/campaigns/{SLUG}", None),
-                ("/campaigns/<slug>", "GET", f"/campaigns/{SLUG}", None),
-                ("POST /api/v1/status (waiting)", "POST", "/api/v1/status", status_body)):
-            rate, p99 = _load(8612, method, path, body, seconds)
-            rows.append((label, rate, p99, rate / hello))
-    finally:
-        process.terminate()
-        process.wait()
+    urls = (("/api/v1/campaigns/<slug>", "GET", f"/api/v1/campaigns/{SLUG}", None),
+            ("/campaigns/<slug>", "GET", f"/campaigns/{SLUG}", None),
+            ("POST /api/v1/status (waiting)", "POST", "/api/v1/status", status_body))
+    runs = [("", env)]
+    if cache_url:
+        runs.append((", cached", dict(env, DONATE_CACHE_URL=cache_url)))
+    for suffix, run_env in runs:
+        process = _serve("donate:create_app()", 8612, run_env)
+        try:
+            for label, method, path, body in urls[:2] if suffix else urls:
+                rate, p99 = _load(8612, method, path, body, seconds)
+                rows.append((label + suffix, rate, p99, rate / hello))
+        finally:
+            process.terminate()
+            process.wait()
     return rows
 
 
 # --------------------------------------------------------------------------- main
 
 
-def run(kind: str, tmp: Path, data: bytes, workers: int, gunicorn: bool, seconds: float,
-        show_plans: bool = False) -> None:
-    """Build the dataset on one kind of database and print its figures."""
-    dbs = Database(kind, tmp)
-    app = dbs.fresh_app()
+def _kept_dataset(kind: str, keep: Path | None, workers: int) -> tuple[Path | None, dict | None]:
+    """Return the facts file of a dataset kept by ``--keep``, and its facts if one was built before."""
+    if keep is None:
+        return None, None
+    keep.mkdir(parents=True, exist_ok=True)
+    facts_file = keep / f"{kind}-{workers}.json"
+    if facts_file.exists() and (kind == "postgresql" or (keep / f"{kind}-{workers}" / "bench.sqlite3").exists()):
+        return facts_file, json.loads(facts_file.read_text())
+    return facts_file, None
+
+
+def _app(kind: str, tmp: Path, keep: Path | None, workers: int, reuse: bool):
+    """Return the app of a fresh dataset's database, or of the kept one migrated to the head."""
+    # A kept dataset has a PostgreSQL database of its own per size (``<name>_bench<workers>``).
+    dbs = Database(kind, keep if keep is not None else tmp, "_bench" if keep is None else f"_bench{workers}")
+    if not reuse:
+        if keep is None:
+            return dbs.fresh_app()
+        shutil.rmtree(keep / f"{kind}-{workers}", ignore_errors=True)
+        return dbs.fresh_app(f"{kind}-{workers}")
+    instance = keep / f"{kind}-{workers}"
+    url = dbs.pg_url if kind == "postgresql" else f"sqlite:///{instance / 'bench.sqlite3'}"
+    from bench_import_allocate import _config
+    from flask_migrate import upgrade
+
+    from donate import create_app
+
+    app = create_app(_config(url, instance))
+    with app.app_context():
+        before = _revision()
+        upgrade(directory=app.extensions["migrate"].directory)
+        app.config["BENCH_MIGRATED"] = _revision() != before
+        db.engine.dispose()
+    return app
+
+
+def _revision() -> str | None:
+    """Return the database's Alembic revision."""
+    from alembic.runtime.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def run(kind: str, tmp: Path, data, workers: int, gunicorn: bool, seconds: float,
+        show_plans: bool = False, keep: Path | None = None, manage: bool = True, cache_url: str = "",
+        check: bool = False) -> None:
+    """Build the dataset on one kind of database (or reuse the kept one) and print its figures."""
+    facts_file, facts = _kept_dataset(kind, keep, workers)
+    app = _app(kind, tmp, keep, workers, reuse=facts is not None)
     limiter.enabled = False  # the look-ups are repeated far beyond a visitor's limit
     with app.app_context():
-        facts = build(workers, data)
-        facts["workers"] = workers
+        if facts is None:
+            facts = build(workers, data())
+            facts["workers"] = workers
+            if facts_file is not None:
+                facts_file.write_text(json.dumps(facts))
+        elif app.config["BENCH_MIGRATED"] or check:  # a migration rewrote kept figures: prove them again
+            analyze()  # and may have rebuilt tables (SQLite's batch mode), whose statistics went with them
+            with Timed() as checked:
+                problems = ledger.check_ledger()
+            assert problems == [], problems[:5]
+            facts["build_seconds"] = 0
+            facts["figures"] += f"; reused from {keep}, migrated, check_ledger() in {checked.seconds:.0f} s"
+        else:
+            facts["build_seconds"] = 0
+            facts["figures"] += f"; reused from {keep}, no migration since its check_ledger()"
         campaign = db.session.get(Campaign, facts["campaign"])
         named, pooled = time_confirmations(campaign)
-        client = app.test_client()
-        login = client.post("/auth/login", data={"email": "admin@bench.invalid", "password": PASSWORD})
-        assert login.status_code in (302, 303), login.status_code
-        print(f"\n{kind}: {workers:,} workers, {facts['gifts']:,} paid gifts ({facts['figures']}); "
-              f"built in {facts['build_seconds']:.0f} s; check_ledger() == []")
-        print(f"  acknowledge_batch of {facts['ack'][0]:,} rows: {facts['ack'][1]:.2f} s, {facts['ack'][2]:,} queries")
-        print(f"  confirm a named sponsorship: {named * 1000:.1f} ms; a pool gift: {pooled * 1000:.1f} ms (median)")
-        print(f"  {'page':<40} {'queries':>7} {'p50 ms':>9} {'p95 ms':>9} {'x trivial':>9} {'n':>4}")
-        trivial = None
-        status_body = None
-        for label, method, path, body in pages(campaign, facts, client):
-            queries, p50, p95, n, statements = measure(client, method, path, body)
-            trivial = trivial or p50
-            if "(waiting)" in label:
-                status_body = body
-            print(f"  {label:<40} {queries:>7} {p50:>9.1f} {p95:>9.1f} {p50 / trivial:>9.1f} {n:>4}", flush=True)
-            if show_plans and label in EXPLAINED:
-                explain(statements)
+        measured = pages(campaign, facts, manage)
+        engine = db.engine
         url = app.config["DATABASE_URL"]
         instance = Path(app.instance_path)
         db.session.remove()
-        db.engine.dispose()
+    visitor, staff = app.test_client(), app.test_client()  # public pages as a visitor, manage pages signed in
+    login = staff.post("/auth/login", data={"email": "admin@bench.invalid", "password": PASSWORD})
+    assert login.status_code in (302, 303), login.status_code
+    print(f"\n{kind}: {workers:,} workers, {facts['gifts']:,} paid gifts ({facts['figures']}); "
+          f"built in {facts['build_seconds']:.0f} s; check_ledger() == []")
+    print(f"  acknowledge_batch of {facts['ack'][0]:,} rows: {facts['ack'][1]:.2f} s, {facts['ack'][2]:,} queries"
+          " (when built)")
+    print(f"  confirm a named sponsorship: {named * 1000:.1f} ms; a pool gift: {pooled * 1000:.1f} ms (median)")
+    print(f"  {'page':<40} {'queries':>7} {'p50 ms':>9} {'p95 ms':>9} {'x trivial':>9} {'n':>4}")
+    trivial = None
+    status_body = None
+    for label, method, path, body in measured:
+        client = staff if path.startswith("/manage/") else visitor
+        queries, p50, p95, n, statements = measure(client, engine, method, path, body)
+        trivial = trivial or p50
+        if "(waiting)" in label:
+            status_body = body
+        print(f"  {label:<40} {queries:>7} {p50:>9.1f} {p95:>9.1f} {p50 / trivial:>9.1f} {n:>4}", flush=True)
+        if show_plans and label in EXPLAINED:
+            explain(engine, statements)
+    engine.dispose()
     if gunicorn:
         print(f"  gunicorn --workers 4, 8 concurrent clients, {seconds:g} s each:")
-        for label, rate, p99, ratio in gunicorn_figures(url, instance, status_body, seconds):
+        for label, rate, p99, ratio in gunicorn_figures(url, instance, status_body, seconds, cache_url):
             print(f"  {label:<40} {rate:>8.0f} req/s  p99 {p99:>7.1f} ms  {ratio:>5.2f}x hello world")
 
 
@@ -525,15 +616,22 @@ def main(argv=None) -> int:
     parser.add_argument("--gunicorn-sqlite", action="store_true", help="measure gunicorn on SQLite as well")
     parser.add_argument("--seconds", type=float, default=10.0, help="load time per URL under gunicorn")
     parser.add_argument("--explain", action="store_true", help="print the plans of the key pages' slowest queries")
+    parser.add_argument("--cache-url", default="", metavar="REDIS_URL",
+                        help="under gunicorn, measure the campaign API and page again with this Redis as the cache")
+    parser.add_argument("--check", action="store_true", help="run check_ledger on a kept dataset even if not migrated")
+    parser.add_argument("--public-only", action="store_true", help="measure the public pages, not the manage ones")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="keep the built dataset in DIR and reuse it on later runs of the same --workers")
     args = parser.parse_args(argv)
-    data = worker_csv(args.workers)
+    data = functools.cache(lambda: worker_csv(args.workers))
     kinds = ["sqlite"] + (["postgresql"] if PG_URL.startswith("postgresql") else [])
     if args.only:
         kinds = [args.only] if args.only in kinds else []
     with tempfile.TemporaryDirectory(prefix="lindungi-pages-") as tmp:
         for kind in kinds:
             gunicorn = not args.no_gunicorn and (kind == "postgresql" or args.gunicorn_sqlite)
-            run(kind, Path(tmp), data, args.workers, gunicorn, args.seconds, args.explain)
+            run(kind, Path(tmp), data, args.workers, gunicorn, args.seconds, args.explain, args.keep,
+                not args.public_only, args.cache_url, args.check)
     print(f"(load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs)")
     return 0
 

@@ -239,7 +239,7 @@ def worker_status(worker: Worker, *, today: dt.date) -> StatusAnswer:
         answer.rejection_reason = worker.flag_reason
     elif answer.status == "waiting" or answer.membership_ended:
         answer.queue = _queue(worker, month)
-    answer.sponsors = _sponsors(worker)
+    answer.sponsors = _sponsors(worker) if live else []
     return answer
 
 
@@ -261,28 +261,28 @@ def _queue(worker: Worker, month: int) -> str:
 
 
 def _sponsors(worker: Worker) -> list[Sponsor]:
-    """Return who paid for the worker's cover, as each chose to appear, in order of first month."""
+    """Return who paid for the worker's cover, as each chose to appear, in order of first month.
+
+    One query: months the pool paid for come without a donation, and name the campaign.
+    """
     first_month = sa.func.min(CoverageMonth.month)
     rows = db.session.execute(
         sa.select(Donation, first_month)
         .select_from(CoverageMonth)
         .join(Allocation, Allocation.id == CoverageMonth.allocation_id)
-        .join(Donation, Donation.id == Allocation.donation_id)
+        .outerjoin(Donation, Donation.id == Allocation.donation_id)
         .where(CoverageMonth.worker_id == worker.id, CoverageMonth.state.in_(LIVE_STATES))
         .group_by(Donation.id)
         .order_by(first_month, Donation.id)
     ).all()
     sponsors: list[Sponsor] = []
     for donation, _ in rows:
+        if donation is None:
+            continue
         sponsor = Sponsor(donation.public_name, "sponsor")
         if sponsor not in sponsors:
             sponsors.append(sponsor)
-    pooled = db.session.scalar(
-        sa.select(sa.func.count()).select_from(CoverageMonth)
-        .join(Allocation, Allocation.id == CoverageMonth.allocation_id)
-        .where(CoverageMonth.worker_id == worker.id, CoverageMonth.state.in_(LIVE_STATES),
-               Allocation.donation_id.is_(None)))
-    if pooled:
+    if any(donation is None for donation, _ in rows):
         sponsors.append(Sponsor(worker.campaign.name, "pool"))
     return sponsors
 

@@ -11,6 +11,7 @@ still being ``remitted``, so an answer uploaded twice is counted once.
 
 import datetime as dt
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -348,11 +349,13 @@ def acknowledge_batch(batch: RemittanceBatch, data: bytes | str, *, user: User |
                                                      workers=answered(False))
         for column in ("kpj", "reason"):
             accepted = column == "kpj"
-            db.session.execute(
-                sa.update(Worker).where(Worker.id.in_(answered(accepted)))
-                .values({"kpj" if accepted else "flag_reason": sa.select(file.c[column])
-                         .where(file.c.worker_id == Worker.id).scalar_subquery()})
-                .execution_options(synchronize_session=False))
+            # A flag takes the worker off the waitlist, so the eligible tallies follow it (a KPJ moves none).
+            with nullcontext() if accepted else tallies.workers_changing(answered(False)):
+                db.session.execute(
+                    sa.update(Worker).where(Worker.id.in_(answered(accepted)))
+                    .values({"kpj" if accepted else "flag_reason": sa.select(file.c[column])
+                             .where(file.c.worker_id == Worker.id).scalar_subquery()})
+                    .execution_options(synchronize_session=False))
     ledger.post_entry(
         batch.campaign_id, "remittance_rejected",
         [line for designation, total in returned.items()

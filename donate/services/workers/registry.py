@@ -325,13 +325,15 @@ def verify_workers(campaign: Campaign, public_ids: list[str], *, user: User) -> 
     if not public_ids:
         return 0
     verified = 0
+    lock_campaign(campaign.id)
     for start in range(0, len(public_ids), 1000):
-        verified += db.session.execute(
-            sa.update(Worker)
-            .where(Worker.campaign_id == campaign.id, Worker.public_id.in_(public_ids[start:start + 1000]),
-                   Worker.verification == Verification.pending)
-            .values(verification=Verification.verified)
-            .execution_options(synchronize_session=False)).rowcount
+        ids = list(db.session.scalars(sa.select(Worker.id).where(
+            Worker.campaign_id == campaign.id, Worker.public_id.in_(public_ids[start:start + 1000]),
+            Worker.verification == Verification.pending)))
+        with tallies.workers_changing(ids):
+            verified += db.session.execute(
+                sa.update(Worker).where(Worker.id.in_(ids)).values(verification=Verification.verified)
+                .execution_options(synchronize_session=False)).rowcount
     if verified:
         audit.record_action("worker.verify", user=user, campaign=campaign, subject=f"{verified} workers",
                             params={"count": verified})
