@@ -121,7 +121,8 @@ def _in_queue_parts(query: sa.Select, month: int, limit: int, offset: int = 0) -
     the funded workers at the head of the queue, and only the page's rows
     are loaded.
     """
-    halves = [query.where(half).with_only_columns(Worker.id).order_by(*order).limit(offset + limit).subquery()
+    halves = [query.where(half).with_only_columns(Worker.id).order_by(None).order_by(*order).limit(offset + limit)
+              .subquery()
               for half, order in ((never_member(), QUEUE_ORDER), (lapsed_member(month), LAPSED_ORDER))]
     ids = sa.union_all(*(sa.select(half.c.id) for half in halves)).subquery()
     return list(db.session.scalars(sa.select(Worker).join(ids, ids.c.id == Worker.id)
