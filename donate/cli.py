@@ -40,9 +40,26 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def _revision() -> str | None:
+    """Return the schema's current migration, or None before the first."""
+    if not sa.inspect(db.engine).has_table("alembic_version"):
+        return None
+    with db.engine.connect() as connection:
+        return connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+
+
 def _upgrade() -> None:
-    """Bring the schema to the newest migration."""
+    """Bring the schema to the newest migration; refresh the planner's statistics when it moved.
+
+    A migration that rebuilds a table (SQLite's batch mode) drops the table's
+    statistics, and new indexes have none, so the planner could choose a plan
+    that walks a whole table until ANALYZE runs.
+    """
+    before = _revision()
     upgrade(directory=current_app.extensions["migrate"].directory)
+    if _revision() != before:
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("ANALYZE"))
 
 
 @click.command("init-db")

@@ -50,3 +50,30 @@ def test_sqlite_upgrades_a_database_that_holds_data(tmp_path):
         assert db.session.scalar(sa.text("PRAGMA foreign_keys")) == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_init_db_refreshes_the_planners_statistics_after_an_upgrade(tmp_path):
+    """A rebuilt table loses its statistics; ``init-db`` runs ANALYZE once the schema moved, not otherwise."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from donate import create_app
+    from tests.conftest import _config
+
+    url = f"sqlite:///{tmp_path / 'stats.sqlite3'}"
+    app = create_app(_config(url, tmp_path))
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory, revision="0013")
+        assert not sa.inspect(db.engine).has_table("sqlite_stat1")
+        result = app.test_cli_runner().invoke(args=["init-db"])
+        assert result.exit_code == 0, result.output
+        with db.engine.begin() as conn:
+            # premium_rates is seeded by the migrations, so its index has statistics to keep.
+            assert conn.scalar(sa.text("SELECT COUNT(*) FROM sqlite_stat1")) > 0
+            conn.execute(sa.text("DELETE FROM sqlite_stat1"))
+        result = app.test_cli_runner().invoke(args=["init-db"])
+        assert result.exit_code == 0, result.output
+        with db.engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT COUNT(*) FROM sqlite_stat1")) == 0
+        db.session.remove()
+        db.engine.dispose()
