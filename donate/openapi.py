@@ -83,11 +83,14 @@ STATUS_ANSWER = {
     "additionalProperties": False,
     "required": ["status", "name_masked", "campaign", "protected_from", "protected_until", "funded_from",
                  "funded_until", "lapsed_on", "arrears_until", "membership_ended", "queue", "kpj_masked",
-                 "rejection_reason", "programs", "sponsors"],
+                 "registration_refused", "rejection_reason", "programs", "sponsors"],
     "properties": {
-        "status": {"type": "string", "enum": ["protected", "funded", "waiting", "lapsed", "rejected", "not_found"],
+        "status": {"type": "string", "enum": ["protected", "funded", "waiting", "lapsed", "not_found"],
                    "description": "not_found is also the answer to a known NIK with the wrong name; "
-                                  "rejected: BPJS refused the registration (see rejection_reason)."},
+                                  "a registration BPJS refused is waiting, with registration_refused true."},
+        "registration_refused": {"type": "boolean",
+                                 "description": "BPJS refused the worker's registration; rejection_reason says why "
+                                                "and queue is needs_attention until the data is fixed."},
         "name_masked": _nullable({"type": "string", "description": "Initials only, e.g. 'B*** S******'."}),
         "campaign": {"oneOf": [
             {"type": "null"},

@@ -101,7 +101,9 @@ def test_a_worker_bpjs_rejected_is_told_why_and_what_to_do(client, make):
     assert "ditolak" in answer.lower() and "NIK tidak ditemukan di data Dukcapil" in answer
     assert "175" in answer
     api = client.post("/api/v1/status", json={"nik": worker_nik(budi), "full_name": "Budi Santoso"}).get_json()
-    assert api["status"] == "rejected" and api["rejection_reason"] == "NIK tidak ditemukan di data Dukcapil"
+    # The API keeps its documented statuses: refused is told by its own field, with BPJS's reason.
+    assert api["status"] == "waiting" and api["registration_refused"] is True
+    assert api["rejection_reason"] == "NIK tidak ditemukan di data Dukcapil" and api["queue"] == "needs_attention"
 
 
 def test_demo_campaign_runs_around_today(client, app):

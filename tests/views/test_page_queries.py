@@ -69,7 +69,9 @@ def _counts(client, count_queries, slug: str, statuses: dict[str, dict]) -> dict
             assert client.get(path).status_code == 200, path
         counts[path] = counted.count
     for state, body in statuses.items():
-        assert client.post("/api/v1/status", json=body).get_json()["status"] == state
+        answer = client.post("/api/v1/status", json=body).get_json()
+        assert (answer["status"], answer["registration_refused"]) == (
+            ("waiting", True) if state == "rejected" else (state, False))
         with count_queries() as counted:
             assert client.post("/api/v1/status", json=body).status_code == 200
         counts[f"status {state}"] = counted.count

@@ -91,8 +91,12 @@ class StatusAnswer:
         def day(value):
             return value.isoformat() if value else None
 
+        refused = self.status == "rejected"
         return {
-            "status": self.status,
+            # The API's status keeps the values its clients know: a registration BPJS refused is
+            # still waiting (for its data to be fixed), told apart by ``registration_refused``.
+            "status": "waiting" if refused else self.status,
+            "registration_refused": refused,
             "name_masked": self.masked_name,
             "campaign": ({"slug": self.campaign.slug, "name": self.campaign.name}
                          if self.campaign else None),
@@ -237,6 +241,7 @@ def worker_status(worker: Worker, *, today: dt.date) -> StatusAnswer:
     if answer.status == "waiting" and worker.flag_reason and _refused_by_bpjs(worker):
         answer.status = "rejected"
         answer.rejection_reason = worker.flag_reason
+        answer.queue = "needs_attention"
     elif answer.status == "waiting" or answer.membership_ended:
         answer.queue = _queue(worker, month)
     answer.sponsors = _sponsors(worker) if live else []
