@@ -37,6 +37,7 @@ from ...models import (
 )
 from ...months import current_month, month_code, month_end, month_start
 from ...regions import regency_name
+from ..coverage.claims import CLAIM_PAID_IDR
 from ..coverage.waitlist import lapsed_member
 from ..csvfiles import write_csv
 from .books import INDIVIDUALS, money_by_funder
@@ -147,7 +148,7 @@ def _lines(report: FunderReport, attribution, *, today: dt.date) -> list[RegionL
             .group_by(Worker.regency_code)):
         line(code).lapsed = lapsed
     for code, claims, paid in db.session.execute(
-            sa.select(Worker.regency_code, sa.func.count(), sa.func.sum(Claim.amount_idr + Claim.scholarship_idr))
+            sa.select(Worker.regency_code, sa.func.count(), sa.func.sum(CLAIM_PAID_IDR))
             .join(CoverageMonth, CoverageMonth.id == Claim.coverage_month_id)
             .join(Worker, Worker.id == Claim.worker_id)
             .join(Allocation, Allocation.id == CoverageMonth.allocation_id)

@@ -31,6 +31,9 @@ from ...regions import regency_name
 from ..access import audit
 from ..errors import FieldError, Rupiah
 
+#: What BPJS paid on a claim, in rupiah: the benefit and any scholarship (for sums in SQL).
+CLAIM_PAID_IDR = Claim.amount_idr + Claim.scholarship_idr
+
 #: The largest single benefit a manager may record (far above JKM's Rp 42 million; JKK has no cap).
 MAX_CLAIM_IDR = 10_000_000_000
 
@@ -86,10 +89,10 @@ def record_claim(worker: Worker, *, programme: ClaimProgramme, kind: ClaimKind, 
 
 def claim_totals_query(campaign_id) -> dict:
     """Return scalar subqueries of a campaign's claims: count and rupiah paid (benefits and scholarships)."""
-    base = sa.select(Claim).where(Claim.campaign_id == campaign_id).subquery()
+    of_campaign = Claim.campaign_id == campaign_id
     return {
-        "claims_paid": sa.select(sa.func.count()).select_from(base).scalar_subquery(),
-        "claims_paid_idr": sa.select(sa.func.coalesce(sa.func.sum(base.c.amount_idr + base.c.scholarship_idr), 0))
+        "claims_paid": sa.select(sa.func.count()).select_from(Claim).where(of_campaign).scalar_subquery(),
+        "claims_paid_idr": sa.select(sa.func.coalesce(sa.func.sum(CLAIM_PAID_IDR), 0)).where(of_campaign)
         .scalar_subquery(),
     }
 

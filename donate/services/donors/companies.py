@@ -34,6 +34,7 @@ from ...models import (
 )
 from ...months import current_month, month_code
 from ...regions import regency_name
+from ..coverage.claims import CLAIM_PAID_IDR, claim_totals
 from ..csvfiles import write_csv
 from ..errors import FieldError
 from ..locks import lock_campaign
@@ -152,9 +153,7 @@ def company_coverage(company: Company, campaign: Campaign, *, today: dt.date) ->
     protected = db.session.scalar(sa.select(sa.func.count()).select_from(CoverageMonth).where(
         CoverageMonth.worker_id.in_(mine), CoverageMonth.month == current_month(today),
         CoverageMonth.state == CoverageState.accepted))
-    claims, paid = db.session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Claim.amount_idr + Claim.scholarship_idr), 0))
-        .where(Claim.worker_id.in_(mine))).one()
+    claims = claim_totals(campaign, worker_ids=mine)
     gifts = sa.select(Donation.id).where(Donation.company_id == company.id, Donation.campaign_id == campaign.id)
     received = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_idr - Payment.refunded_idr), 0))
                              .where(Payment.donation_id.in_(gifts), Payment.state.in_(RECEIVED_STATES)))
@@ -169,7 +168,7 @@ def company_coverage(company: Company, campaign: Campaign, *, today: dt.date) ->
         funded=funded_workers, worker_months=worker_months,
         accepted_workers=months.get(CoverageState.accepted, (0, 0))[0],
         accepted_months=months.get(CoverageState.accepted, (0, 0))[1], protected=protected,
-        rejected_by_bpjs=months.get(CoverageState.rejected, (0, 0))[0], claims=claims, claims_paid_idr=int(paid))
+        rejected_by_bpjs=months.get(CoverageState.rejected, (0, 0))[0], claims=claims.claims, claims_paid_idr=claims.paid_idr)
 
 
 #: Columns of the company's report on its workers.
@@ -199,7 +198,7 @@ def company_report_rows(company: Company, campaign: Campaign, *, today: dt.date)
         now_state.update(db.session.execute(sa.select(CoverageMonth.worker_id, CoverageMonth.state).where(
             CoverageMonth.worker_id.in_(chunk), CoverageMonth.month == month)).all())
         for worker_id, count, paid in db.session.execute(
-                sa.select(Claim.worker_id, sa.func.count(), sa.func.sum(Claim.amount_idr + Claim.scholarship_idr))
+                sa.select(Claim.worker_id, sa.func.count(), sa.func.sum(CLAIM_PAID_IDR))
                 .where(Claim.worker_id.in_(chunk)).group_by(Claim.worker_id)):
             claims[worker_id] = (count, int(paid))
     for worker in workers:

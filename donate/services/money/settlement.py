@@ -99,13 +99,6 @@ def settle_payment(payment: Payment, verdict: Verdict, *, event_id: str | None =
     return "ignored"
 
 
-def open_checkout(payment: Payment, url: str) -> str:
-    """Mark a payment whose checkout the provider opened as pending; return the URL to send the donor to."""
-    if payment.state == PaymentState.created:
-        transition(payment, PaymentState.pending)
-    return url
-
-
 def flagged_events(campaign, *, resolved: bool = False) -> list[FlaggedEvent]:
     """Return a campaign's flagged provider events, newest first (the open ones, or the resolved ones)."""
     state = FlaggedEvent.resolved_at.is_not(None) if resolved else FlaggedEvent.resolved_at.is_(None)

@@ -44,10 +44,7 @@ class TransfersFull(DonationRefused):
 
 def open_transfer(payment: Payment, *, minutes: int, now: dt.datetime) -> BankTransfer:
     """Give a bank-transfer payment a code no open transfer holds, and raise its amount by that code."""
-    # Codes of transfers past their time are free again (tick expires the payments themselves).
-    db.session.execute(sa.update(BankTransfer).where(BankTransfer.open_code.is_not(None),
-                                                     BankTransfer.expires_at <= now)
-                       .values(open_code=None).execution_options(synchronize_session=False))
+    release_expired_codes(now=now)  # tick expires the payments themselves
     gift = payment.amount_idr
     for _attempt in range(5):
         taken = db.session.execute(sa.select(BankTransfer.open_code, BankTransfer.amount_due_idr)
