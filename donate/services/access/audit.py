@@ -60,7 +60,8 @@ def audit_query(*, campaign_ids: list[int] | None = None, campaign_id: int | Non
                 action: str | None = None, user_id: int | None = None,
                 since: dt.date | None = None, until: dt.date | None = None) -> sa.Select:
     """Return a query for audit events, newest first; ``campaign_ids`` limits what a non-admin sees."""
-    query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    query = (sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+             .options(sa.orm.joinedload(AuditEvent.user), sa.orm.joinedload(AuditEvent.campaign)))
     if campaign_ids is not None:
         query = query.where(AuditEvent.campaign_id.in_(campaign_ids))
     if campaign_id is not None:

@@ -104,6 +104,8 @@ def candidates(amount_idr: int, booked_on: dt.date) -> list[Payment]:
         .where(BankTransfer.amount_due_idr == amount_idr, Payment.state.in_(UNPAID),
                ~sa.exists().where(StatementLine.payment_id == Payment.id))
         .order_by(BankTransfer.id)
+        # The manager's page names each candidate's donor: load payment and gift with the transfer.
+        .options(sa.orm.contains_eager(BankTransfer.payment).joinedload(Payment.donation))
     ).all()
     return [t.payment for t in transfers
             if (t.created_at + WIB).date() <= booked_on <= (t.expires_at + WIB).date() + dt.timedelta(days=LATE_DAYS)]
